@@ -1,0 +1,31 @@
+namespace Relevance.Contracts;
+
+// Commands: imperative, verb-noun, consumed by exactly one stage. Every command carries the run it
+// belongs to so that work can be resumed, inspected and exported per run.
+
+/// <summary>Starts (or resumes) a pipeline run: records the run and fans out to the first stage.</summary>
+public sealed record StartRun(Guid RunId, string Name, string CorpusPath, RunSettings Settings);
+
+/// <summary>Parses every file under <paramref name="CorpusPath"/> into documents and passages.</summary>
+public sealed record IngestCorpus(Guid RunId, string CorpusPath);
+
+/// <summary>Asks the LLM (or the offline generator) for queries seeded by one passage.</summary>
+public sealed record SynthesizeQueries(Guid RunId, long PassageId, int QueriesPerPassage);
+
+/// <summary>Mines BM25 hard negatives for the given queries of a run.</summary>
+public sealed record MineNegatives(Guid RunId, IReadOnlyList<long> QueryIds);
+
+/// <summary>Has the teacher grade the given query–passage pairs.</summary>
+public sealed record ScorePairs(Guid RunId, IReadOnlyList<long> PairIds);
+
+/// <summary>Requests a new model version; recorded in the database and claimed by a training worker.</summary>
+public sealed record TrainModelVersion(Guid RequestId, Guid? RunId, string Teacher, string? BaseModelVersion, IReadOnlyDictionary<string, string>? Parameters);
+
+/// <summary>Evaluates a model version on the configured human benchmark sets.</summary>
+public sealed record EvaluateModelVersion(Guid ModelVersionId, IReadOnlyList<string>? BenchmarkSets);
+
+/// <summary>Creates a label job from a JSONL file or a run's pairs and fans it out as <see cref="LabelPair"/> messages.</summary>
+public sealed record StartLabelJob(Guid JobId, string Name, string? InputPath, Guid? RunId, Guid? ModelVersionId);
+
+/// <summary>One pair to label; batched by the labeling consumer.</summary>
+public sealed record LabelPair(Guid JobId, Guid ModelVersionId, string Qid, string Query, string Pid, string Passage);

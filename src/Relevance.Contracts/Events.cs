@@ -1,0 +1,32 @@
+namespace Relevance.Contracts;
+
+// Events: past tense, published once the unit of work they report is durable in the database.
+
+public sealed record RunStarted(Guid RunId, string Name);
+
+public sealed record CorpusIngested(Guid RunId, int Files, int Documents, int Passages, int Failures);
+
+public sealed record QueriesSynthesized(Guid RunId, long PassageId, IReadOnlyList<long> QueryIds, int Failures);
+
+public sealed record NegativesMined(Guid RunId, IReadOnlyList<long> QueryIds, int Pairs);
+
+public sealed record PairsScored(Guid RunId, int Judgments, int Failures, long InputTokens, long OutputTokens, decimal CostUsd);
+
+public sealed record ModelVersionTrained(Guid ModelVersionId, Guid RequestId, string Sha256, string ArtifactPath);
+
+public sealed record ModelVersionEvaluated(Guid ModelVersionId, string BenchmarkSet, string PrimaryMetric, double Value);
+
+public sealed record ModelVersionPromoted(Guid ModelVersionId, string Reason);
+
+public sealed record ModelVersionRejected(Guid ModelVersionId, string Reason);
+
+public sealed record LabelJobStarted(Guid JobId, Guid ModelVersionId, int Pairs);
+
+public sealed record LabelJobProgressed(Guid JobId, int Completed, int Total);
+
+public sealed record LabelJobCompleted(Guid JobId, Guid ModelVersionId, int Labels, double Seconds);
+
+public sealed record RunCompleted(Guid RunId, string Summary);
+
+/// <summary>A message that failed after every retry; it is in the stage's error queue and in the failures table.</summary>
+public sealed record StageFailed(Guid? RunId, string Stage, string MessageType, string Reason);

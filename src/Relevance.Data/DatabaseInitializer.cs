@@ -1,0 +1,57 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Relevance.Data;
+
+/// <summary>
+/// Brings the schema up to date before any consumer starts: PostgreSQL through the migrations (EF Core
+/// takes a database lock, so several worker processes may start at once), SQLite through its own
+/// schema creation, because the migrations are written for PostgreSQL.
+/// </summary>
+public sealed partial class DatabaseInitializer(
+    IDbContextFactory<RelevanceDbContext> factory,
+    IOptions<DatabaseOptions> options,
+    ILogger<DatabaseInitializer> logger) : IHostedService
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private bool _done;
+
+    public async Task EnsureAsync(CancellationToken ct = default)
+    {
+        if (_done) return;
+        await _gate.WaitAsync(ct);
+        try
+        {
+            if (_done) return;
+            await using var db = await factory.CreateDbContextAsync(ct);
+            if (options.Value.Provider == DatabaseProvider.Postgres)
+            {
+                await db.Database.MigrateAsync(ct);
+            }
+            else
+            {
+                var path = new SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource;
+                if (!string.IsNullOrEmpty(path) && Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir) Directory.CreateDirectory(dir);
+                await db.Database.EnsureCreatedAsync(ct);
+                // WAL lets readers (progress bars, reports) run beside the writing consumers.
+                await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+            }
+            LogReady(options.Value.Provider);
+            _done = true;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => EnsureAsync(cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Database schema ready on {Provider}")]
+    private partial void LogReady(DatabaseProvider provider);
+}

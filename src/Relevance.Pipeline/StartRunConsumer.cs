@@ -1,0 +1,33 @@
+using System.Text.Json;
+using MassTransit;
+using Relevance.Contracts;
+using Relevance.Data;
+using Relevance.Data.Entities;
+
+namespace Relevance.Pipeline;
+
+/// <summary>Records the run (once, however often the command is delivered) and starts ingestion.</summary>
+public sealed class StartRunConsumer(BulkWriter writer) : IConsumer<StartRun>
+{
+    public async Task Consume(ConsumeContext<StartRun> context)
+    {
+        var m = context.Message;
+        var inserted = await writer.InsertIgnoreDuplicatesAsync([new Run
+        {
+            Id = m.RunId,
+            Name = m.Name,
+            CorpusPath = m.CorpusPath,
+            Status = RunStatus.Running,
+            SettingsJson = JsonSerializer.Serialize(m.Settings),
+            CreatedAt = DateTime.UtcNow,
+        }], context.CancellationToken);
+        if (inserted == 0) return; // a redelivery or a resumed run: the work it started is already under way
+        await context.Publish(new RunStarted(m.RunId, m.Name), context.CancellationToken);
+        await context.Publish(new IngestCorpus(m.RunId, m.CorpusPath), context.CancellationToken);
+    }
+}
+
+public sealed class StartRunConsumerDefinition : ConsumerDefinition<StartRunConsumer>
+{
+    public StartRunConsumerDefinition() => ConcurrentMessageLimit = 4;
+}

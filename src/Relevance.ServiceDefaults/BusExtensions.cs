@@ -1,0 +1,105 @@
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Relevance.ServiceDefaults;
+
+public static class BusExtensions
+{
+    /// <summary>
+    /// MassTransit on RabbitMQ or the in-memory transport (as configured) with the consumers of every
+    /// stage registered before this call. Each endpoint records a message that still fails after its
+    /// retries (immediate, then exponential back-off) in the failures table and moves it to the
+    /// endpoint's <c>_error</c> queue.
+    /// </summary>
+    public static IHostApplicationBuilder AddRelevanceBus(this IHostApplicationBuilder builder, Action<IBusRegistrationConfigurator>? configure = null)
+    {
+        builder.Services.AddOptions<MessagingOptions>()
+            .BindConfiguration(MessagingOptions.Section)
+            .PostConfigure<IConfiguration>((o, config) => o.RabbitMqUri ??= config["RabbitMq:Uri"])
+            .Validate(o => o.Transport != Transport.RabbitMq || Uri.TryCreate(o.RabbitMqUri, UriKind.Absolute, out _),
+                "Messaging:RabbitMqUri (or RabbitMq:Uri) must be an amqp:// URI when Messaging:Transport is RabbitMq.")
+            .Validate(o => o.BackoffMinMs <= o.BackoffMaxMs, "Messaging:BackoffMinMs must not exceed BackoffMaxMs.")
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        var messaging = builder.Configuration.GetSection(MessagingOptions.Section).Get<MessagingOptions>() ?? new MessagingOptions();
+        messaging.RabbitMqUri ??= builder.Configuration["RabbitMq:Uri"];
+
+        var stages = builder.Services
+            .Where(d => d.ServiceType == typeof(StageRegistration) && d.ImplementationInstance is StageRegistration)
+            .Select(d => (StageRegistration)d.ImplementationInstance!)
+            .ToList();
+
+        builder.Services.Configure<MassTransitHostOptions>(o =>
+        {
+            // Without it, messages published right after start on a fresh broker can be lost.
+            o.WaitUntilStarted = true;
+            o.StartTimeout = TimeSpan.FromSeconds(60);
+            o.StopTimeout = TimeSpan.FromSeconds(30);
+        });
+
+        builder.Services.AddMassTransit(x =>
+        {
+            x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(messaging.EndpointPrefix, false));
+            foreach (var stage in stages) stage.AddConsumers(x);
+            configure?.Invoke(x);
+
+            x.AddConfigureEndpointsCallback((context, _, endpoint) =>
+            {
+                var options = context.GetRequiredService<IOptions<MessagingOptions>>().Value;
+                // Order matters: the failure filter wraps the retry, so it sees only the final failure.
+                endpoint.UseConsumeFilter(typeof(RecordFailureFilter<>), context);
+                endpoint.UseMessageRetry(r =>
+                {
+                    if (options.ImmediateRetries > 0) r.Immediate(options.ImmediateRetries);
+                    if (options.BackoffRetries > 0)
+                    {
+                        r.Exponential(options.BackoffRetries, TimeSpan.FromMilliseconds(options.BackoffMinMs),
+                            TimeSpan.FromMilliseconds(options.BackoffMaxMs), TimeSpan.FromMilliseconds(options.BackoffMinMs));
+                    }
+                });
+            });
+
+            if (messaging.Transport == Transport.RabbitMq)
+            {
+                x.UsingRabbitMq((context, cfg) =>
+                {
+                    var options = context.GetRequiredService<IOptions<MessagingOptions>>().Value;
+                    var (host, user, password) = ParseAmqp(options.RabbitMqUri!);
+                    cfg.Host(host, h =>
+                    {
+                        h.Username(user);
+                        h.Password(password);
+                    });
+                    cfg.PrefetchCount = options.PrefetchCount;
+                    cfg.ConfigureEndpoints(context);
+                });
+            }
+            else
+            {
+                x.UsingInMemory((context, cfg) => cfg.ConfigureEndpoints(context));
+            }
+        });
+        return builder;
+    }
+
+    /// <summary>amqp://user:pass@host:port/vhost → MassTransit's rabbitmq://host:port/vhost plus credentials.</summary>
+    public static (Uri Host, string User, string Password) ParseAmqp(string uri)
+    {
+        var u = new Uri(uri);
+        var user = "guest";
+        var password = "guest";
+        if (!string.IsNullOrEmpty(u.UserInfo))
+        {
+            var parts = u.UserInfo.Split(':', 2);
+            user = Uri.UnescapeDataString(parts[0]);
+            if (parts.Length > 1) password = Uri.UnescapeDataString(parts[1]);
+        }
+        var vhost = u.AbsolutePath.Trim('/');
+        var port = u.IsDefaultPort || u.Port <= 0 ? 5672 : u.Port;
+        return (new Uri($"rabbitmq://{u.Host}:{port}/{(vhost.Length == 0 ? "" : vhost)}"), user, password);
+    }
+}

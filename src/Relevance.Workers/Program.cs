@@ -1,0 +1,11 @@
+using Relevance.Pipeline;
+using Relevance.ServiceDefaults;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddRelevanceStages();
+builder.AddRelevanceBus();
+
+var app = builder.Build();
+app.MapRelevanceHealthChecks();
+app.Run();
