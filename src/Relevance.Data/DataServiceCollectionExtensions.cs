@@ -63,5 +63,7 @@ public static class DataServiceCollectionExtensions
                 db.UseSqlite(csb.ToString(), o => o.CommandTimeout(options.CommandTimeoutSeconds));
                 break;
         }
+        // Stages may or may not contribute IEntityTypeConfiguration classes; an empty scan is not a problem.
+        db.ConfigureWarnings(w => w.Ignore(Microsoft.EntityFrameworkCore.Diagnostics.CoreEventId.NoEntityTypeConfigurationsWarning));
     }
 }

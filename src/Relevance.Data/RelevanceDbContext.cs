@@ -104,6 +104,9 @@ public sealed class RelevanceDbContext(DbContextOptions<RelevanceDbContext> opti
             e.HasIndex(x => new { x.JobId, x.Qid, x.Pid }).IsUnique();
         });
 
+        // Stages add their own tables as IEntityTypeConfiguration classes in this assembly.
+        b.ApplyConfigurationsFromAssembly(typeof(RelevanceDbContext).Assembly);
+
         foreach (var entity in b.Model.GetEntityTypes())
         {
             foreach (var property in entity.GetProperties())
