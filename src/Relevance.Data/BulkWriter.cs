@@ -15,6 +15,9 @@ namespace Relevance.Data;
 /// </summary>
 public sealed class BulkWriter(IDbContextFactory<RelevanceDbContext> factory)
 {
+    /// <summary>Spans for bulk writes: raw COPY / INSERT OR IGNORE bypass EF Core's own instrumentation.</summary>
+    public static readonly System.Diagnostics.ActivitySource Source = new("Relevance.Data");
+
     /// <returns>The number of rows actually inserted (rows that hit an existing key are not counted).</returns>
     public async Task<int> InsertIgnoreDuplicatesAsync<T>(IReadOnlyCollection<T> rows, CancellationToken ct = default) where T : class
     {
@@ -28,8 +31,14 @@ public sealed class BulkWriter(IDbContextFactory<RelevanceDbContext> factory)
             .Select(p => new Column(p, p.GetColumnName(storeObject)!, p.GetRelationalTypeMapping()))
             .ToArray();
 
+        using var activity = Source.StartActivity($"bulk insert {table}", System.Diagnostics.ActivityKind.Client);
+        activity?.SetTag("db.system", db.Database.IsNpgsql() ? "postgresql" : "sqlite");
+        activity?.SetTag("db.operation", "INSERT");
+        activity?.SetTag("db.collection.name", table);
+        activity?.SetTag("relevance.rows", rows.Count);
+
         var strategy = db.Database.CreateExecutionStrategy();
-        return await strategy.ExecuteAsync(async () =>
+        var inserted = await strategy.ExecuteAsync(async () =>
         {
             await db.Database.OpenConnectionAsync(ct);
             try
@@ -43,6 +52,8 @@ public sealed class BulkWriter(IDbContextFactory<RelevanceDbContext> factory)
                 await db.Database.CloseConnectionAsync();
             }
         });
+        activity?.SetTag("relevance.inserted", inserted);
+        return inserted;
     }
 
     private sealed record Column(IProperty Property, string Name, RelationalTypeMapping Mapping)
