@@ -50,17 +50,11 @@ public static class BusExtensions
             x.AddConfigureEndpointsCallback((context, _, endpoint) =>
             {
                 var options = context.GetRequiredService<IOptions<MessagingOptions>>().Value;
-                // Order matters: the failure filter wraps the retry, so it sees only the final failure.
-                endpoint.UseConsumeFilter(typeof(RecordFailureFilter<>), context);
-                endpoint.UseMessageRetry(r =>
-                {
-                    if (options.ImmediateRetries > 0) r.Immediate(options.ImmediateRetries);
-                    if (options.BackoffRetries > 0)
-                    {
-                        r.Exponential(options.BackoffRetries, TimeSpan.FromMilliseconds(options.BackoffMinMs),
-                            TimeSpan.FromMilliseconds(options.BackoffMaxMs), TimeSpan.FromMilliseconds(options.BackoffMinMs));
-                    }
-                });
+                // Retries happen in the consume pipe; the error pipe runs once, after the last one.
+                endpoint.UseConsumeFilter(typeof(NoteFailedMessageFilter<>), context);
+                RecordFailureFilter.Configure(endpoint, context);
+                var intervals = RetryIntervals(options);
+                if (intervals.Length > 0) endpoint.UseMessageRetry(r => r.Intervals(intervals));
             });
 
             if (messaging.Transport == Transport.RabbitMq)
@@ -85,6 +79,16 @@ public static class BusExtensions
         });
         return builder;
     }
+
+    /// <summary>
+    /// Immediate retries first (zero delay), then exponential back-off capped at the maximum. One
+    /// interval list, because MassTransit keeps only the last retry policy configured on an endpoint.
+    /// </summary>
+    public static TimeSpan[] RetryIntervals(MessagingOptions options) =>
+        Enumerable.Repeat(TimeSpan.Zero, options.ImmediateRetries)
+            .Concat(Enumerable.Range(0, options.BackoffRetries)
+                .Select(k => TimeSpan.FromMilliseconds(Math.Min(options.BackoffMaxMs, options.BackoffMinMs * Math.Pow(2, k)))))
+            .ToArray();
 
     /// <summary>amqp://user:pass@host:port/vhost → MassTransit's rabbitmq://host:port/vhost plus credentials.</summary>
     public static (Uri Host, string User, string Password) ParseAmqp(string uri)

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using MassTransit;
+using MassTransit.Middleware;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Relevance.Contracts;
 using Relevance.Data;
@@ -8,14 +10,14 @@ using Relevance.Data.Entities;
 
 namespace Relevance.ServiceDefaults;
 
+/// <summary>What the typed consume pipe knows about a failing message, handed to the error pipe.</summary>
+internal sealed record FailedMessageInfo(Guid? RunId, string MessageType, Guid? MessageId);
+
 /// <summary>
-/// Sits outside the retry filter: when a message still fails after every retry, it records one row in
-/// the failures table (with the run, the stage and the reason), counts it, publishes
-/// <see cref="StageFailed"/> and rethrows so that MassTransit moves the message to the error queue.
-/// Nothing is silently dropped.
+/// Runs inside the retry filter, on every failed attempt: it only notes the message's type and run on
+/// the receive context, because the typed message is not available in the error pipe.
 /// </summary>
-public sealed partial class RecordFailureFilter<T>(IDbContextFactory<RelevanceDbContext> factory, ILogger<RecordFailureFilter<T>> logger)
-    : IFilter<ConsumeContext<T>> where T : class
+public sealed class NoteFailedMessageFilter<T> : IFilter<ConsumeContext<T>> where T : class
 {
     private static readonly Func<T, Guid?> RunIdOf = BuildRunIdAccessor();
 
@@ -25,45 +27,14 @@ public sealed partial class RecordFailureFilter<T>(IDbContextFactory<RelevanceDb
         {
             await next.Send(context);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !context.CancellationToken.IsCancellationRequested)
+        catch
         {
-            var stage = StageOf(context);
-            var runId = RunIdOf(context.Message);
-            var reason = Truncate($"{ex.GetType().Name}: {ex.Message}", 2000);
-            LogFailed(stage, typeof(T).Name, reason);
-            RelevanceTelemetry.Failures.Add(1, new TagList { { "stage", stage } });
-            Activity.Current?.SetStatus(ActivityStatusCode.Error, reason);
-            try
-            {
-                await using var db = await factory.CreateDbContextAsync(CancellationToken.None);
-                db.Failures.Add(new Failure
-                {
-                    RunId = runId,
-                    Stage = stage,
-                    Subject = $"{typeof(T).Name}:{context.MessageId}",
-                    Reason = reason,
-                    Detail = Truncate(ex.ToString(), 8000),
-                    CreatedAt = DateTime.UtcNow,
-                });
-                await db.SaveChangesAsync(CancellationToken.None);
-                await context.Publish(new StageFailed(runId, stage, typeof(T).Name, reason), CancellationToken.None);
-            }
-            catch (Exception recordEx)
-            {
-                // The message still reaches the error queue; the log says why the row is missing.
-                LogNotRecorded(recordEx, stage);
-            }
+            context.ReceiveContext.GetOrAddPayload(() => new FailedMessageInfo(RunIdOf(context.Message), typeof(T).Name, context.MessageId));
             throw;
         }
     }
 
-    public void Probe(ProbeContext context) => context.CreateFilterScope("recordFailure");
-
-    private static string StageOf(ConsumeContext context)
-    {
-        var address = context.ReceiveContext.InputAddress;
-        return address is null ? "unknown" : address.AbsolutePath.Trim('/').Split('/').Last();
-    }
+    public void Probe(ProbeContext context) => context.CreateFilterScope("noteFailedMessage");
 
     private static Func<T, Guid?> BuildRunIdAccessor()
     {
@@ -72,6 +43,61 @@ public sealed partial class RecordFailureFilter<T>(IDbContextFactory<RelevanceDb
         if (property?.PropertyType == typeof(Guid?)) return m => (Guid?)property.GetValue(m);
         return _ => null;
     }
+}
+
+/// <summary>
+/// The first filter of every endpoint's error pipe, so it runs exactly once per message that failed
+/// after all its retries (or could not be read at all): it records one failure row with the run, the
+/// stage and the reason, counts it, publishes <see cref="StageFailed"/>, then lets MassTransit
+/// generate the fault and move the message to the <c>_error</c> queue. Nothing is silently dropped.
+/// </summary>
+public sealed partial class RecordFailureFilter(IServiceProvider services) : IFilter<ExceptionReceiveContext>
+{
+    private readonly ILogger _logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<RecordFailureFilter>();
+
+    /// <summary>Replaces the endpoint's error pipe with: record, generate fault, move to the error queue.</summary>
+    public static void Configure(IReceiveEndpointConfigurator endpoint, IServiceProvider services) =>
+        endpoint.ConfigureError(x =>
+        {
+            x.UseFilter(new RecordFailureFilter(services));
+            x.UseFilter(new GenerateFaultFilter());
+            x.UseFilter(new ErrorTransportFilter());
+        });
+
+    public async Task Send(ExceptionReceiveContext context, IPipe<ExceptionReceiveContext> next)
+    {
+        var info = context.TryGetPayload<FailedMessageInfo>(out var noted) ? noted : null;
+        var stage = context.InputAddress is { } address ? address.AbsolutePath.Trim('/').Split('/').Last() : "unknown";
+        var messageType = info?.MessageType ?? "unreadable message";
+        var reason = Truncate($"{context.Exception.GetType().Name}: {context.Exception.Message}", 2000);
+        LogFailed(stage, messageType, reason);
+        RelevanceTelemetry.Failures.Add(1, new TagList { { "stage", stage } });
+        Activity.Current?.SetStatus(ActivityStatusCode.Error, reason);
+        try
+        {
+            var factory = services.GetRequiredService<IDbContextFactory<RelevanceDbContext>>();
+            await using var db = await factory.CreateDbContextAsync(CancellationToken.None);
+            db.Failures.Add(new Failure
+            {
+                RunId = info?.RunId,
+                Stage = stage,
+                Subject = $"{messageType}:{info?.MessageId ?? context.GetMessageId()}",
+                Reason = reason,
+                Detail = Truncate(context.Exception.ToString(), 8000),
+                CreatedAt = DateTime.UtcNow,
+            });
+            await db.SaveChangesAsync(CancellationToken.None);
+            await services.GetRequiredService<IBus>().Publish(new StageFailed(info?.RunId, stage, messageType, reason), CancellationToken.None);
+        }
+        catch (Exception recordEx)
+        {
+            // The message still reaches the error queue; the log says why the row is missing.
+            LogNotRecorded(recordEx, stage);
+        }
+        await next.Send(context);
+    }
+
+    public void Probe(ProbeContext context) => context.CreateFilterScope("recordFailure");
 
     private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max];
 

@@ -1,0 +1,131 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Relevance.Contracts;
+using Relevance.Pipeline;
+using Relevance.Testing;
+using Xunit;
+
+namespace Relevance.ServiceDefaults.Tests;
+
+/// <summary>
+/// The foundation's contract, on both backends: a stage consumer persists what a command asks for,
+/// redelivery never duplicates a row, and a consumer that keeps failing is retried as configured,
+/// recorded as a failure and dead-lettered to its error queue.
+/// </summary>
+public sealed class When_a_command_flows_through_the_bus
+{
+    [SkippableTheory]
+    [InlineData(Backend.RabbitMqPostgres)]
+    [InlineData(Backend.InMemorySqlite)]
+    public async Task Should_write_one_row_when_the_same_command_is_published_twice(Backend kind)
+    {
+        await using var backend = await TestBackend.CreateAsync(kind);
+        var consumed = new ConsumeCounter<StartRun>();
+        var host = await backend.StartHostAsync(b => b.AddPipeline());
+        var bus = host.Services.GetRequiredService<IBus>();
+        bus.ConnectConsumeObserver(consumed);
+
+        var command = new StartRun(Guid.NewGuid(), "twice", "/corpus", new RunSettings());
+        await bus.Publish(command);
+        await bus.Publish(command);
+
+        await Eventually.WaitAsync(() => Task.FromResult(consumed.Succeeded), n => n >= 2, what: "both deliveries consumed");
+        await using var db = backend.CreateDbContext();
+        var runs = await db.Runs.Where(r => r.Id == command.RunId).ToListAsync();
+        Assert.Single(runs);
+        Assert.Equal("twice", runs[0].Name);
+        Assert.Equal(0, consumed.Faulted);
+    }
+
+    [SkippableTheory]
+    [InlineData(Backend.RabbitMqPostgres)]
+    [InlineData(Backend.InMemorySqlite)]
+    public async Task Should_retry_then_dead_letter_and_record_a_failure_when_a_consumer_keeps_throwing(Backend kind)
+    {
+        await using var backend = await TestBackend.CreateAsync(kind);
+        backend.Configuration["Messaging:ImmediateRetries"] = "1";
+        backend.Configuration["Messaging:BackoffRetries"] = "2";
+        var attempts = new AttemptLog();
+        var deadLetters = new AttemptLog();
+        var host = await backend.StartHostAsync(
+            b =>
+            {
+                b.Services.AddSingleton(attempts);
+                b.Services.AddKeyedSingleton("dead", deadLetters);
+            },
+            x =>
+            {
+                x.AddConsumer<ExplodingConsumer>();
+                // Reads the error queue the failing endpoint moves the message to (not bound to the message's exchange).
+                x.AddConsumer<ErrorQueueProbe>().Endpoint(e =>
+                {
+                    e.Name = "exploding_error";
+                    e.ConfigureConsumeTopology = false;
+                });
+            });
+        var bus = host.Services.GetRequiredService<IBus>();
+        var runId = Guid.NewGuid();
+
+        await bus.Publish(new ExplodeForTest(runId, "boom"));
+
+        await Eventually.WaitAsync(() => Task.FromResult(deadLetters.Count), n => n >= 1, what: "the message in exploding_error");
+        Assert.Equal(1 + 1 + 2, attempts.Count); // the first delivery, one immediate retry, two with back-off
+        await using var db = backend.CreateDbContext();
+        var failure = await Eventually.WaitAsync(
+            () => db.Failures.AsNoTracking().Where(f => f.RunId == runId).ToListAsync(), f => f.Count >= 1, what: "the failure row");
+        Assert.Single(failure);
+        Assert.Equal("exploding", failure[0].Stage);
+        Assert.Contains("boom", failure[0].Reason);
+        Assert.StartsWith("ExplodeForTest:", failure[0].Subject);
+    }
+}
+
+public sealed record ExplodeForTest(Guid RunId, string Reason);
+
+public sealed class AttemptLog
+{
+    private int _count;
+    public int Count => Volatile.Read(ref _count);
+    public void Add() => Interlocked.Increment(ref _count);
+}
+
+public sealed class ExplodingConsumer(AttemptLog attempts) : IConsumer<ExplodeForTest>
+{
+    public Task Consume(ConsumeContext<ExplodeForTest> context)
+    {
+        attempts.Add();
+        throw new InvalidOperationException(context.Message.Reason);
+    }
+}
+
+public sealed class ErrorQueueProbe([FromKeyedServices("dead")] AttemptLog seen) : IConsumer<ExplodeForTest>
+{
+    public Task Consume(ConsumeContext<ExplodeForTest> context)
+    {
+        seen.Add();
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class ConsumeCounter<T> : IConsumeObserver where T : class
+{
+    private int _succeeded;
+    private int _faulted;
+    public int Succeeded => Volatile.Read(ref _succeeded);
+    public int Faulted => Volatile.Read(ref _faulted);
+
+    public Task PreConsume<TMessage>(ConsumeContext<TMessage> context) where TMessage : class => Task.CompletedTask;
+
+    public Task PostConsume<TMessage>(ConsumeContext<TMessage> context) where TMessage : class
+    {
+        if (context.Message is T) Interlocked.Increment(ref _succeeded);
+        return Task.CompletedTask;
+    }
+
+    public Task ConsumeFault<TMessage>(ConsumeContext<TMessage> context, Exception exception) where TMessage : class
+    {
+        if (context.Message is T) Interlocked.Increment(ref _faulted);
+        return Task.CompletedTask;
+    }
+}
