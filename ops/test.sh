@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test suite against real services: installs (if missing) and starts RabbitMQ and
+# PostgreSQL on 127.0.0.1, installs headless Chromium for the report test, builds, runs every test.
+# Integration tests fail (not skip) here when a service is missing: RELEVANCE_REQUIRE_SERVICES=1.
+#   bash ops/test.sh [extra dotnet test arguments]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+eval "$(bash ops/services-up.sh)"
+
+if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi dejavu; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "[test] installing chromium and fonts (report rendering tests)" >&2
+  $SUDO apt-get update -qq >&2 || true
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core fontconfig >&2
+fi
+
+export RELEVANCE_REQUIRE_SERVICES=1
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+dotnet build Workers.sln -c Release -warnaserror -nologo -clp:ErrorsOnly
+dotnet test Workers.sln -c Release --no-build --nologo \
+  --logger "console;verbosity=normal" --blame-hang-timeout 10m "$@"
