@@ -10,7 +10,8 @@ public sealed record QueriesSynthesized(Guid RunId, long PassageId, IReadOnlyLis
 
 public sealed record NegativesMined(Guid RunId, IReadOnlyList<long> QueryIds, int Pairs);
 
-public sealed record PairsScored(Guid RunId, int Judgments, int Failures, long InputTokens, long OutputTokens, decimal CostUsd);
+/// <remarks><paramref name="PairIds"/> echoes the command's pairs so the run coordinator can tell which unit of work finished.</remarks>
+public sealed record PairsScored(Guid RunId, int Judgments, int Failures, long InputTokens, long OutputTokens, decimal CostUsd, IReadOnlyList<long>? PairIds = null);
 
 public sealed record ModelVersionTrained(Guid ModelVersionId, Guid RequestId, string Sha256, string ArtifactPath);
 
@@ -29,4 +30,5 @@ public sealed record LabelJobCompleted(Guid JobId, Guid ModelVersionId, int Labe
 public sealed record RunCompleted(Guid RunId, string Summary);
 
 /// <summary>A message that failed after every retry; it is in the stage's error queue and in the failures table.</summary>
-public sealed record StageFailed(Guid? RunId, string Stage, string MessageType, string Reason);
+/// <remarks><paramref name="WorkKey"/> identifies the unit of work (see <see cref="WorkKeys"/>) so a run does not wait for it forever.</remarks>
+public sealed record StageFailed(Guid? RunId, string Stage, string MessageType, string Reason, string? WorkKey = null);

@@ -9,4 +9,10 @@ public sealed record RunSettings
     public string Teacher { get; init; } = "offline";
     public int HeldOutPercent { get; init; } = 20;
     public int Seed { get; init; } = 13;
+    /// <summary>Pairs per ScorePairs message: small enough to retry cheaply, large enough to batch writes.</summary>
+    public int PairsPerTeacherMessage { get; init; } = 16;
+    /// <summary>Passages shorter than this many words make poor seeds (titles, stubs) and are not used for synthesis.</summary>
+    public int MinSeedWords { get; init; } = 25;
+    /// <summary>Training parameters passed to the training stage (epochs, max length…); empty means its defaults.</summary>
+    public IReadOnlyDictionary<string, string>? Training { get; init; }
 }

@@ -72,7 +72,7 @@ public sealed class BulkWriter(IDbContextFactory<RelevanceDbContext> factory)
         var temp = $"tmp_{table}_{Guid.NewGuid():N}";
         var names = string.Join(", ", columns.Select(c => Quote(c.Name)));
         await using var tx = await conn.BeginTransactionAsync(ct);
-        await using (var create = new NpgsqlCommand($"CREATE TEMP TABLE {temp} (LIKE {Quote(table)} INCLUDING DEFAULTS) ON COMMIT DROP", conn, tx))
+        await using (var create = new NpgsqlCommand($"CREATE TEMP TABLE {temp} (LIKE {Quote(table)} INCLUDING DEFAULTS INCLUDING IDENTITY) ON COMMIT DROP", conn, tx))
         {
             await create.ExecuteNonQueryAsync(ct);
         }

@@ -7,7 +7,7 @@ using Relevance.Data.Entities;
 namespace Relevance.Pipeline;
 
 /// <summary>Records the run (once, however often the command is delivered) and starts ingestion.</summary>
-public sealed class StartRunConsumer(BulkWriter writer) : IConsumer<StartRun>
+public sealed class StartRunConsumer(BulkWriter writer, RunCoordinator coordinator) : IConsumer<StartRun>
 {
     public async Task Consume(ConsumeContext<StartRun> context)
     {
@@ -18,16 +18,20 @@ public sealed class StartRunConsumer(BulkWriter writer) : IConsumer<StartRun>
             Name = m.Name,
             CorpusPath = m.CorpusPath,
             Status = RunStatus.Running,
-            SettingsJson = JsonSerializer.Serialize(m.Settings),
+            SettingsJson = JsonSerializer.Serialize(m.Settings, new JsonSerializerOptions(JsonSerializerDefaults.Web)),
             CreatedAt = DateTime.UtcNow,
         }], context.CancellationToken);
         if (inserted == 0) return; // a redelivery or a resumed run: the work it started is already under way
         await context.Publish(new RunStarted(m.RunId, m.Name), context.CancellationToken);
-        await context.Publish(new IngestCorpus(m.RunId, m.CorpusPath), context.CancellationToken);
+        await coordinator.DispatchAsync(context, m.RunId, RunCoordinator.IngestStage, [new IngestCorpus(m.RunId, m.CorpusPath)], context.CancellationToken);
     }
 }
 
 public sealed class StartRunConsumerDefinition : ConsumerDefinition<StartRunConsumer>
 {
-    public StartRunConsumerDefinition() => ConcurrentMessageLimit = 4;
+    public StartRunConsumerDefinition()
+    {
+        EndpointName = "pipeline-start-run";
+        ConcurrentMessageLimit = 4;
+    }
 }

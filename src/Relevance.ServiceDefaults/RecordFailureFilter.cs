@@ -11,7 +11,7 @@ using Relevance.Data.Entities;
 namespace Relevance.ServiceDefaults;
 
 /// <summary>What the typed consume pipe knows about a failing message, handed to the error pipe.</summary>
-internal sealed record FailedMessageInfo(Guid? RunId, string MessageType, Guid? MessageId);
+internal sealed record FailedMessageInfo(Guid? RunId, string MessageType, Guid? MessageId, string? WorkKey);
 
 /// <summary>
 /// Runs inside the retry filter, on every failed attempt: it only notes the message's type and run on
@@ -29,7 +29,7 @@ public sealed class NoteFailedMessageFilter<T> : IFilter<ConsumeContext<T>> wher
         }
         catch
         {
-            context.ReceiveContext.GetOrAddPayload(() => new FailedMessageInfo(RunIdOf(context.Message), typeof(T).Name, context.MessageId));
+            context.ReceiveContext.GetOrAddPayload(() => new FailedMessageInfo(RunIdOf(context.Message), typeof(T).Name, context.MessageId, WorkKeys.Of(context.Message)));
             throw;
         }
     }
@@ -87,7 +87,7 @@ public sealed partial class RecordFailureFilter(IServiceProvider services) : IFi
                 CreatedAt = DateTime.UtcNow,
             });
             await db.SaveChangesAsync(CancellationToken.None);
-            await services.GetRequiredService<IBus>().Publish(new StageFailed(info?.RunId, stage, messageType, reason), CancellationToken.None);
+            await services.GetRequiredService<IBus>().Publish(new StageFailed(info?.RunId, stage, messageType, reason, info?.WorkKey), CancellationToken.None);
         }
         catch (Exception recordEx)
         {

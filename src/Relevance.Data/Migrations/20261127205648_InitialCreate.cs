@@ -248,6 +248,27 @@ namespace Relevance.Data.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "run_work_items",
+                columns: table => new
+                {
+                    id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    run_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    stage = table.Column<string>(type: "text", nullable: false),
+                    key = table.Column<string>(type: "text", nullable: false),
+                    message_type = table.Column<string>(type: "text", nullable: true),
+                    payload_json = table.Column<string>(type: "text", nullable: true),
+                    status = table.Column<int>(type: "integer", nullable: false),
+                    reason = table.Column<string>(type: "text", nullable: true),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    completed_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_run_work_items", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "runs",
                 columns: table => new
                 {
@@ -407,6 +428,17 @@ namespace Relevance.Data.Migrations
                 column: "seed_passage_id");
 
             migrationBuilder.CreateIndex(
+                name: "ix_run_work_items_run_id_stage_key",
+                table: "run_work_items",
+                columns: new[] { "run_id", "stage", "key" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_run_work_items_run_id_status",
+                table: "run_work_items",
+                columns: new[] { "run_id", "status" });
+
+            migrationBuilder.CreateIndex(
                 name: "ix_teacher_judgments_pair_id",
                 table: "teacher_judgments",
                 column: "pair_id");
@@ -461,6 +493,9 @@ namespace Relevance.Data.Migrations
 
             migrationBuilder.DropTable(
                 name: "queries");
+
+            migrationBuilder.DropTable(
+                name: "run_work_items");
 
             migrationBuilder.DropTable(
                 name: "runs");

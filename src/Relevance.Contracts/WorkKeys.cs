@@ -1,0 +1,37 @@
+namespace Relevance.Contracts;
+
+/// <summary>
+/// The identity of one unit of a run's work, computed the same way from the command that asks for it
+/// and from the event (or failure) that reports it, so the run coordinator can count what is done.
+/// </summary>
+public static class WorkKeys
+{
+    public static string Ingest(Guid runId) => $"ingest:{runId:N}";
+    public static string Synthesis(long passageId) => $"passage:{passageId}";
+    public static string Negatives(IEnumerable<long> queryIds) => "queries:" + Digest(queryIds);
+    public static string Teacher(IEnumerable<long> pairIds) => "pairs:" + Digest(pairIds);
+
+    /// <summary>The key of a command message, or null for messages that are not units of a run.</summary>
+    public static string? Of(object message) => message switch
+    {
+        IngestCorpus m => Ingest(m.RunId),
+        SynthesizeQueries m => Synthesis(m.PassageId),
+        MineNegatives m => Negatives(m.QueryIds),
+        ScorePairs m => Teacher(m.PairIds),
+        _ => null,
+    };
+
+    private static string Digest(IEnumerable<long> ids)
+    {
+        var sorted = ids.Order().ToArray();
+        if (sorted.Length <= 8) return string.Join(',', sorted);
+        // Long lists: count, ends and a stable hash keep the key short but unique enough for one run.
+        ulong h = 14695981039346656037UL;
+        foreach (var id in sorted)
+        {
+            h ^= (ulong)id;
+            h *= 1099511628211UL;
+        }
+        return $"{sorted.Length}:{sorted[0]}-{sorted[^1]}:{h:x16}";
+    }
+}

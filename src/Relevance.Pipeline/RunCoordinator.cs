@@ -1,0 +1,201 @@
+using System.Text.Json;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Relevance.Contracts;
+using Relevance.Data;
+using Relevance.Data.Entities;
+
+namespace Relevance.Pipeline;
+
+/// <summary>
+/// Drives a run from stage to stage. Every command it sends is first recorded as a work item (with its
+/// payload), every event or dead-lettered failure completes one, and each hand-over to the next stage
+/// is guarded by a gate row inserted once — so redelivered events, several coordinator processes and
+/// resumed runs all advance the run exactly once.
+/// </summary>
+public sealed partial class RunCoordinator(
+    IDbContextFactory<RelevanceDbContext> factory,
+    BulkWriter writer,
+    ILogger<RunCoordinator> logger)
+{
+    public const string SynthesisStage = "synthesis";
+    public const string NegativesStage = "negatives";
+    public const string TeacherStage = "teacher";
+    public const string IngestStage = "ingest";
+    public const string GateStage = "gate";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public async Task<RunSettings> SettingsAsync(Guid runId, CancellationToken ct)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var json = await db.Runs.Where(r => r.Id == runId).Select(r => r.SettingsJson).SingleAsync(ct);
+        return JsonSerializer.Deserialize<RunSettings>(json, Json) ?? new RunSettings();
+    }
+
+    /// <summary>Records the commands as pending work of <paramref name="stage"/>, then publishes them.</summary>
+    public async Task DispatchAsync<T>(IPublishEndpoint publish, Guid runId, string stage, IReadOnlyList<T> commands, CancellationToken ct) where T : class
+    {
+        if (commands.Count == 0) return;
+        var now = DateTime.UtcNow;
+        await writer.InsertIgnoreDuplicatesAsync(commands.Select(c => new RunWorkItem
+        {
+            RunId = runId,
+            Stage = stage,
+            Key = WorkKeys.Of(c) ?? throw new InvalidOperationException($"{typeof(T).Name} has no work key."),
+            MessageType = typeof(T).FullName,
+            PayloadJson = JsonSerializer.Serialize(c, Json),
+            Status = WorkStatus.Pending,
+            CreatedAt = now,
+        }).ToList(), ct);
+        await publish.PublishBatch(commands, ct);
+    }
+
+    /// <summary>Marks one unit done (or failed). Returns false when it was already completed (a redelivered event).</summary>
+    public async Task<bool> CompleteAsync(Guid runId, string stage, string key, bool failed, string? reason, CancellationToken ct)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var status = failed ? WorkStatus.Failed : WorkStatus.Done;
+        var now = DateTime.UtcNow;
+        var changed = await db.Set<RunWorkItem>()
+            .Where(w => w.RunId == runId && w.Stage == stage && w.Key == key && w.Status == WorkStatus.Pending)
+            .ExecuteUpdateAsync(u => u.SetProperty(w => w.Status, status).SetProperty(w => w.CompletedAt, now).SetProperty(w => w.Reason, reason), ct);
+        return changed == 1;
+    }
+
+    /// <summary>Inserts the gate row; true for exactly one caller, whoever comes first.</summary>
+    public async Task<bool> PassGateAsync(Guid runId, string gate, CancellationToken ct) =>
+        await writer.InsertIgnoreDuplicatesAsync([new RunWorkItem
+        {
+            RunId = runId,
+            Stage = GateStage,
+            Key = gate,
+            Status = WorkStatus.Done,
+            CreatedAt = DateTime.UtcNow,
+            CompletedAt = DateTime.UtcNow,
+        }], ct) == 1;
+
+    public async Task<bool> HasGateAsync(Guid runId, string gate, CancellationToken ct)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        return await db.Set<RunWorkItem>().AnyAsync(w => w.RunId == runId && w.Stage == GateStage && w.Key == gate, ct);
+    }
+
+    /// <summary>Per stage: (pending, done, failed) work items.</summary>
+    public async Task<IReadOnlyDictionary<string, StageProgress>> ProgressAsync(Guid runId, CancellationToken ct)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var rows = await db.Set<RunWorkItem>().Where(w => w.RunId == runId && w.Stage != GateStage)
+            .GroupBy(w => new { w.Stage, w.Status })
+            .Select(g => new { g.Key.Stage, g.Key.Status, Count = g.Count() })
+            .ToListAsync(ct);
+        return rows.GroupBy(r => r.Stage).ToDictionary(
+            g => g.Key,
+            g => new StageProgress(
+                g.Where(r => r.Status == WorkStatus.Pending).Sum(r => r.Count),
+                g.Where(r => r.Status == WorkStatus.Done).Sum(r => r.Count),
+                g.Where(r => r.Status == WorkStatus.Failed).Sum(r => r.Count)));
+    }
+
+    /// <summary>Chooses the seed passages of a run: deterministic, skipping stubs and near-duplicates.</summary>
+    public async Task<IReadOnlyList<long>> SeedPassagesAsync(Guid runId, RunSettings settings, CancellationToken ct)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var candidates = await db.Passages.AsNoTracking()
+            .Where(p => p.RunId == runId && p.NearDuplicateOfId == null)
+            .Select(p => new { p.Id, p.ContentHash, p.Text })
+            .ToListAsync(ct);
+        return candidates
+            .Where(p => WordCount(p.Text) >= settings.MinSeedWords)
+            .OrderBy(p => StableHash(p.ContentHash, settings.Seed))
+            .Take(settings.MaxSeedPassages)
+            .Select(p => p.Id)
+            .Order()
+            .ToList();
+    }
+
+    /// <summary>The pairs mined for these queries, in teacher-sized batches.</summary>
+    public async Task<IReadOnlyList<ScorePairs>> TeacherBatchesAsync(Guid runId, IReadOnlyList<long> queryIds, RunSettings settings, CancellationToken ct)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var pairIds = await db.Pairs.AsNoTracking().Where(p => p.RunId == runId && queryIds.Contains(p.QueryId))
+            .OrderBy(p => p.Id).Select(p => p.Id).ToListAsync(ct);
+        return pairIds.Chunk(Math.Max(1, settings.PairsPerTeacherMessage)).Select(c => new ScorePairs(runId, c)).ToList();
+    }
+
+    /// <summary>
+    /// Holds out a fraction of the run's queries (and all their pairs): the SLM never trains on them and
+    /// its labels on them are compared with the teacher's. By query, never by pair.
+    /// </summary>
+    public async Task AssignHeldOutSplitAsync(Guid runId, RunSettings settings, CancellationToken ct)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var queryIds = await db.Queries.Where(q => q.RunId == runId).Select(q => q.Id).ToListAsync(ct);
+        var heldOut = queryIds.Where(id => StableHash(id.ToString(), settings.Seed) % 100 < (ulong)settings.HeldOutPercent).ToList();
+        // Keep at least one query on each side so both training and held-out evaluation are possible.
+        if (heldOut.Count == 0 && queryIds.Count > 1) heldOut.Add(queryIds.Max());
+        if (heldOut.Count == queryIds.Count && heldOut.Count > 1) heldOut.Remove(heldOut.Min());
+        await db.Pairs.Where(p => p.RunId == runId).ExecuteUpdateAsync(u => u.SetProperty(p => p.Split, "train"), ct);
+        foreach (var chunk in heldOut.Chunk(500))
+        {
+            await db.Pairs.Where(p => p.RunId == runId && chunk.Contains(p.QueryId)).ExecuteUpdateAsync(u => u.SetProperty(p => p.Split, "heldout"), ct);
+        }
+        LogHeldOut(runId, heldOut.Count, queryIds.Count);
+    }
+
+    /// <summary>Re-publishes every pending unit of a run (after an interruption); consumers are idempotent.</summary>
+    public async Task<int> RepublishPendingAsync(IPublishEndpoint publish, Guid runId, CancellationToken ct)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var pending = await db.Set<RunWorkItem>().AsNoTracking()
+            .Where(w => w.RunId == runId && w.Status == WorkStatus.Pending && w.MessageType != null)
+            .ToListAsync(ct);
+        foreach (var item in pending)
+        {
+            var type = typeof(StartRun).Assembly.GetType(item.MessageType!) ?? throw new InvalidOperationException($"Unknown message type {item.MessageType}");
+            var message = JsonSerializer.Deserialize(item.PayloadJson!, type, Json)!;
+            await publish.Publish(message, type, ct);
+        }
+        return pending.Count;
+    }
+
+    public async Task MarkRunAsync(Guid runId, RunStatus status, CancellationToken ct)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var completedAt = status == RunStatus.Running ? (DateTime?)null : DateTime.UtcNow;
+        await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, status).SetProperty(r => r.CompletedAt, completedAt), ct);
+    }
+
+    internal static int WordCount(string text)
+    {
+        var count = 0;
+        var inWord = false;
+        foreach (var c in text)
+        {
+            var letter = char.IsLetterOrDigit(c);
+            if (letter && !inWord) count++;
+            inWord = letter;
+        }
+        return count;
+    }
+
+    internal static ulong StableHash(string text, int seed)
+    {
+        ulong h = 14695981039346656037UL ^ (ulong)seed;
+        foreach (var c in text)
+        {
+            h ^= c;
+            h *= 1099511628211UL;
+        }
+        return h;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: {HeldOut} of {Queries} queries held out for evaluation")]
+    private partial void LogHeldOut(Guid runId, int heldOut, int queries);
+}
+
+public readonly record struct StageProgress(int Pending, int Done, int Failed)
+{
+    public int Total => Pending + Done + Failed;
+}
