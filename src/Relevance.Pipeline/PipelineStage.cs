@@ -22,6 +22,7 @@ public static class PipelineStage
         builder.Services.TryAddSingleton<RunCoordinator>();
         builder.Services.TryAddSingleton<RunAdvancer>();
         builder.Services.TryAddSingleton<RunFinisher>();
+        builder.Services.TryAddSingleton<RunResumer>();
         builder.AddStage(Name, x =>
         {
             x.AddConsumer<StartRunConsumer, StartRunConsumerDefinition>();
