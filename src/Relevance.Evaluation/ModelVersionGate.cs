@@ -1,0 +1,178 @@
+using System.Globalization;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Relevance.Contracts;
+using Relevance.Data;
+using Relevance.Data.Entities;
+using Relevance.Evaluation.Scoring;
+using Relevance.ServiceDefaults;
+using Relevance.Slm;
+
+namespace Relevance.Evaluation;
+
+public sealed record GateDecision(Guid ModelVersionId, ModelVersionStatus Status, string Reason, double? Value, double? PromotedValue);
+
+/// <summary>
+/// Continuous offline evaluation: evaluates a model version on the benchmark sets and decides whether it
+/// replaces the promoted version. Promotion needs the candidate's primary metric (mean over the sets) to
+/// reach the promoted version's on the same sets plus the margin; the promoted version is (re-)evaluated
+/// on any set it lacks, so the comparison is always like for like. The decision and its reason are stored
+/// on the model version; a decided version is not decided again (redelivery is harmless).
+/// </summary>
+public sealed partial class ModelVersionGate(
+    IDbContextFactory<RelevanceDbContext> dbFactory,
+    LabelerEvaluator evaluator,
+    IServiceProvider services,
+    IOptions<EvaluationOptions> options,
+    TimeProvider clock,
+    ILogger<ModelVersionGate> logger)
+{
+    private EvaluationOptions Options => options.Value;
+
+    public async Task<GateDecision> EvaluateAndDecideAsync(Guid modelVersionId, IReadOnlyList<string>? benchmarkSets, IPublishEndpoint publish, CancellationToken ct = default)
+    {
+        using var activity = RelevanceTelemetry.Source.StartActivity("gate model version");
+        activity?.SetTag("relevance.model_version", modelVersionId);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var version = await db.ModelVersions.SingleOrDefaultAsync(v => v.Id == modelVersionId, ct)
+            ?? throw new InvalidOperationException($"Model version {modelVersionId} does not exist.");
+        if (version.Status != ModelVersionStatus.Trained)
+        {
+            return new GateDecision(version.Id, version.Status, version.StatusReason ?? "already decided", null, null);
+        }
+
+        var metric = Options.PrimaryMetric;
+        var sets = await ResolveSetsAsync(db, benchmarkSets, ct);
+        if (sets.Count == 0)
+        {
+            return Options.PromoteWithoutBenchmark
+                ? await DecideAsync(db, version, true, "promoted without evaluation: no benchmark set is stored and Evaluation:PromoteWithoutBenchmark is on", null, null, publish, ct)
+                : await DecideAsync(db, version, false, "no human benchmark set to evaluate on: import one with `relevance import benchmark` (or set Evaluation:BenchmarkSets)", null, null, publish, ct);
+        }
+
+        var candidate = await PrimaryOnSetsAsync(version, sets, publish, ct);
+        if (candidate.Value is not { } value || double.IsNaN(value))
+        {
+            return await DecideAsync(db, version, false, $"{metric} is undefined on {Describe(sets)}: {candidate.Detail}", null, null, publish, ct);
+        }
+
+        var promoted = await db.ModelVersions.Where(v => v.Status == ModelVersionStatus.Promoted && v.Id != version.Id)
+            .OrderByDescending(v => v.PromotedAt).FirstOrDefaultAsync(ct);
+        if (promoted is null)
+        {
+            return await DecideAsync(db, version, true,
+                $"first promoted version: {metric} {F(value)} on {Describe(sets)} ({candidate.Detail}); no version was promoted before", value, null, publish, ct);
+        }
+
+        var incumbent = await PrimaryOnSetsAsync(promoted, sets, publish: null, ct);
+        var threshold = (incumbent.Value ?? double.NaN) + Options.PromotionMargin;
+        if (double.IsNaN(threshold) || value >= threshold)
+        {
+            var why = double.IsNaN(threshold)
+                ? $"{metric} {F(value)} on {Describe(sets)}; the promoted version {promoted.Name} has no defined {metric} there"
+                : $"{metric} {F(value)} ≥ promoted {promoted.Name} {F(incumbent.Value!.Value)} + margin {F(Options.PromotionMargin)} on {Describe(sets)}";
+            promoted.Status = ModelVersionStatus.Retired;
+            promoted.StatusReason = $"superseded by {version.Name} ({version.Id})";
+            return await DecideAsync(db, version, true, why, value, incumbent.Value, publish, ct);
+        }
+        return await DecideAsync(db, version, false,
+            $"{metric} {F(value)} < promoted {promoted.Name} {F(incumbent.Value!.Value)} + margin {F(Options.PromotionMargin)} on {Describe(sets)}",
+            value, incumbent.Value, publish, ct);
+    }
+
+    private async Task<List<BenchmarkSet>> ResolveSetsAsync(RelevanceDbContext db, IReadOnlyList<string>? requested, CancellationToken ct)
+    {
+        var names = requested is { Count: > 0 } ? requested : Options.BenchmarkSets;
+        if (names.Count == 0)
+        {
+            // Every stored set, one per name (the newest import of that name).
+            var all = await db.BenchmarkSets.AsNoTracking().ToListAsync(ct);
+            return all.GroupBy(s => s.Name).Select(g => g.OrderByDescending(s => s.CreatedAt).First()).OrderBy(s => s.Name).ToList();
+        }
+        var sets = new List<BenchmarkSet>();
+        foreach (var name in names)
+        {
+            sets.Add((await evaluator.LoadBenchmarkAsync(name, ct)).Set);
+        }
+        return sets;
+    }
+
+    /// <summary>Mean primary metric of a version over the sets, reusing stored evaluations and scoring only what is missing.</summary>
+    private async Task<(double? Value, string Detail)> PrimaryOnSetsAsync(ModelVersion version, IReadOnlyList<BenchmarkSet> sets, IPublishEndpoint? publish, CancellationToken ct)
+    {
+        var metric = Options.PrimaryMetric;
+        var labeler = version.Id.ToString();
+        var values = new List<double>();
+        var details = new List<string>();
+        IRelevanceScorer? scorer = null;
+        try
+        {
+            foreach (var set in sets)
+            {
+                await using var db = await dbFactory.CreateDbContextAsync(ct);
+                var stored = await db.Evaluations.AsNoTracking()
+                    .Where(e => e.LabelerKind == LabelerKinds.Model && e.Labeler == labeler && e.BenchmarkSetId == set.Id && e.PrimaryMetric == metric)
+                    .OrderByDescending(e => e.CreatedAt).FirstOrDefaultAsync(ct);
+                double value;
+                int missing;
+                if (stored is not null)
+                {
+                    value = stored.PrimaryValue;
+                    missing = Metrics.AgreementReport.Parse(stored.MetricsJson).Missing;
+                }
+                else
+                {
+                    scorer ??= await CreateScorerAsync(version, ct);
+                    var benchmark = await evaluator.LoadBenchmarkAsync(set.Id.ToString(), ct);
+                    var (row, report) = await evaluator.EvaluateScorerAsync(benchmark, scorer, LabelerKinds.Model, labeler, null,
+                        new Dictionary<string, object?> { ["model_version"] = version.Name }, ct);
+                    value = row.PrimaryValue;
+                    missing = report.Missing;
+                    if (publish is not null) await publish.Publish(new ModelVersionEvaluated(version.Id, set.Name, metric, value), ct);
+                }
+                values.Add(value);
+                details.Add($"{set.Name} {F(value)}{(missing > 0 ? $", {missing} pairs missing" : "")}");
+            }
+        }
+        finally
+        {
+            switch (scorer)
+            {
+                case IAsyncDisposable a: await a.DisposeAsync(); break;
+                case IDisposable d: d.Dispose(); break;
+            }
+        }
+        return (values.Count == 0 ? null : values.Average(), string.Join("; ", details));
+    }
+
+    private async Task<IRelevanceScorer> CreateScorerAsync(ModelVersion version, CancellationToken ct)
+    {
+        var factory = services.GetService<IModelScorerFactory>()
+            ?? throw new InvalidOperationException("No IModelScorerFactory is registered, so model versions cannot be scored; the labeling stage provides the ONNX one.");
+        return await factory.CreateAsync(version, ct);
+    }
+
+    private async Task<GateDecision> DecideAsync(RelevanceDbContext db, ModelVersion version, bool promote, string reason,
+        double? value, double? promotedValue, IPublishEndpoint publish, CancellationToken ct)
+    {
+        version.Status = promote ? ModelVersionStatus.Promoted : ModelVersionStatus.Rejected;
+        version.StatusReason = reason;
+        if (promote) version.PromotedAt = clock.GetUtcNow().UtcDateTime;
+        await db.SaveChangesAsync(ct);
+        if (promote) await publish.Publish(new ModelVersionPromoted(version.Id, reason), ct);
+        else await publish.Publish(new ModelVersionRejected(version.Id, reason), ct);
+        EvaluationTelemetry.GateDecisions.Add(1, new KeyValuePair<string, object?>("decision", promote ? "promoted" : "rejected"));
+        LogDecision(logger, version.Name, version.Status, reason);
+        return new GateDecision(version.Id, version.Status, reason, value, promotedValue);
+    }
+
+    private static string Describe(IReadOnlyList<BenchmarkSet> sets) => string.Join(", ", sets.Select(s => s.Name));
+
+    private static string F(double v) => v.ToString("F4", CultureInfo.InvariantCulture);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Model version {Name}: {Status} — {Reason}")]
+    private static partial void LogDecision(ILogger logger, string name, ModelVersionStatus status, string reason);
+}
