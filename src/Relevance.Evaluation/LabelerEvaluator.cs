@@ -160,6 +160,22 @@ public sealed partial class LabelerEvaluator(
         return await StoreAsync(benchmark, kind, labeler, runId, pairs, measured, ct);
     }
 
+    /// <summary>
+    /// Predictions made elsewhere (a label job's stored labels) against the benchmark; pairs without a
+    /// prediction count as missing. <paramref name="extra"/> carries their measured throughput.
+    /// </summary>
+    public Task<(EvaluationRow Row, AgreementReport Report)> EvaluatePredictionsAsync(
+        BenchmarkData benchmark, string kind, string labeler, Guid? runId, IReadOnlyDictionary<(string Qid, string Pid), PairScore> predictions,
+        IReadOnlyDictionary<string, object?> extra, CancellationToken ct = default)
+    {
+        var pairs = benchmark.Judgments.Select(j => new JudgedPair(j.Qid, j.Pid, j.Grade,
+            predictions.TryGetValue((j.Qid, j.Pid), out var p) ? p : null)).ToArray();
+        return StoreAsync(benchmark, kind, labeler, runId, pairs, extra, ct);
+    }
+
+    /// <summary>Benchmark sets built from a teacher's grades (a run's held-out pairs) are a teacher reference, not a human one.</summary>
+    public const string TeacherReferenceSource = "teacher:";
+
     private async Task<(EvaluationRow, AgreementReport)> StoreAsync(
         BenchmarkData benchmark, string kind, string labeler, Guid? runId, IReadOnlyCollection<JudgedPair> pairs,
         IReadOnlyDictionary<string, object?> extra, CancellationToken ct)
@@ -171,7 +187,7 @@ public sealed partial class LabelerEvaluator(
             RunId = runId,
             LabelerKind = kind,
             Labeler = labeler,
-            Reference = "human",
+            Reference = benchmark.Set.Source.StartsWith(TeacherReferenceSource, StringComparison.Ordinal) ? "teacher" : "human",
             PrimaryMetric = Options.PrimaryMetric,
             PrimaryValue = report.Get(Options.PrimaryMetric),
             MetricsJson = report.ToJson(new Dictionary<string, object?>(extra) { ["benchmark"] = benchmark.Set.Name }),

@@ -34,7 +34,16 @@ public sealed partial class RunAdvancer(
         await coordinator.AssignHeldOutSplitAsync(runId, settings, ct);
         var requestId = NewDeterministicGuid(runId, TrainGate);
         LogTraining(runId, requestId);
-        await publish.Publish(new TrainModelVersion(requestId, runId, settings.Teacher, null, settings.Training), ct);
+        await publish.Publish(new TrainModelVersion(requestId, runId, await TeacherOfRunAsync(runId, settings, ct), null, settings.Training), ct);
+    }
+
+    /// <summary>The teacher that actually graded the run (provider and model, e.g. an LLM or the offline one).</summary>
+    public async Task<string> TeacherOfRunAsync(Guid runId, RunSettings settings, CancellationToken ct)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var teachers = await db.TeacherJudgments.AsNoTracking().Where(j => j.RunId == runId)
+            .GroupBy(j => j.Teacher).Select(g => new { Teacher = g.Key, Count = g.Count() }).ToListAsync(ct);
+        return teachers.OrderByDescending(t => t.Count).Select(t => t.Teacher).FirstOrDefault() ?? settings.Teacher;
     }
 
     public async Task OnModelTrainedAsync(IPublishEndpoint publish, ModelVersionTrained m, CancellationToken ct)

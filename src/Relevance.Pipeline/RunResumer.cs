@@ -34,7 +34,16 @@ public sealed partial class RunResumer(
             var request = await db.TrainingRequests.AsNoTracking().SingleOrDefaultAsync(r => r.Id == requestId, ct);
             if (request is null)
             {
-                await publish.Publish(new TrainModelVersion(requestId, runId, settings.Teacher, null, settings.Training), ct);
+                await publish.Publish(new TrainModelVersion(requestId, runId, await advancer.TeacherOfRunAsync(runId, settings, ct), null, settings.Training), ct);
+            }
+            else if (request.Status == TrainingStatus.Failed)
+            {
+                // Resuming is the user's retry: the same request (so still at most one version) goes back to the queue.
+                var teacher = await advancer.TeacherOfRunAsync(runId, settings, ct);
+                await db.TrainingRequests.Where(r => r.Id == requestId).ExecuteUpdateAsync(u => u
+                    .SetProperty(r => r.Status, TrainingStatus.Pending).SetProperty(r => r.Attempts, 0)
+                    .SetProperty(r => r.Error, (string?)null).SetProperty(r => r.Teacher, teacher), ct);
+                LogTrainingRetried(runId, requestId);
             }
             else if (request.ModelVersionId is { } versionId)
             {
@@ -65,6 +74,9 @@ public sealed partial class RunResumer(
             await advancer.TryAdvanceAsync(publish, runId, ct);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: failed training request {RequestId} queued again")]
+    private partial void LogTrainingRetried(Guid runId, Guid requestId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: resumed, {Count} pending units published again")]
     private partial void LogResumed(Guid runId, int count);

@@ -44,7 +44,10 @@ internal static class RunSummary
         counts.AddRow("elapsed", elapsed.ToString(@"hh\:mm\:ss"));
         AnsiConsole.Write(counts);
         AnsiConsole.MarkupLineInterpolated($"Providers: [bold]{run.Providers ?? "not recorded"}[/]");
-        var report = Path.Combine(ArtifactPaths.Root(services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()), "reports", runId.ToString("N"), "report.html");
-        if (File.Exists(report)) AnsiConsole.MarkupLineInterpolated($"Report: [link]{report}[/]");
+        var reports = Path.Combine(ArtifactPaths.Root(services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()), "reports", runId.ToString("N"));
+        foreach (var report in Directory.Exists(reports) ? Directory.GetFiles(reports, "*.html") : [])
+        {
+            AnsiConsole.MarkupLineInterpolated($"Report: [link]{report}[/]");
+        }
     }
 }
