@@ -1,4 +1,9 @@
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Relevance.Llm;
 using Relevance.ServiceDefaults;
 
 namespace Relevance.Synthesis;
@@ -7,10 +12,19 @@ public static class SynthesisStage
 {
     public const string Name = "synthesis";
 
-    /// <summary>Registers the synthesis stage's services and, when configuration selects the stage, its consumers.</summary>
+    /// <summary>
+    /// The LLM query generator when <c>Llm:Endpoint</c> is set, otherwise the offline extractive one; and,
+    /// when configuration selects the stage, <see cref="SynthesizeQueriesConsumer"/>.
+    /// </summary>
     public static IHostApplicationBuilder AddSynthesis(this IHostApplicationBuilder builder)
     {
-        builder.AddStage(Name, _ => { });
+        builder.AddLlm();
+        builder.Services.TryAddSingleton<IQueryGenerator>(sp =>
+            sp.GetRequiredService<IOptions<LlmOptions>>().Value.IsConfigured
+                ? ActivatorUtilities.CreateInstance<LlmQueryGenerator>(sp)
+                : new ExtractiveQueryGenerator());
+        builder.Services.TryAddSingleton<QuerySynthesisService>();
+        builder.AddStage(Name, x => x.AddConsumer<SynthesizeQueriesConsumer, SynthesizeQueriesConsumerDefinition>());
         return builder;
     }
 }

@@ -1,4 +1,9 @@
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Relevance.Llm;
 using Relevance.ServiceDefaults;
 
 namespace Relevance.Teacher;
@@ -7,10 +12,31 @@ public static class TeacherStage
 {
     public const string Name = "teacher";
 
-    /// <summary>Registers the teacher stage's services and, when configuration selects the stage, its consumers.</summary>
+    /// <summary>
+    /// Registers the teacher: the LLM grader when <c>Llm:Endpoint</c> is set, otherwise the offline
+    /// embedding grader (over whatever <see cref="ITextEmbedder"/> is registered; by default the
+    /// packaged MiniLM base encoder). Registers <see cref="ScorePairsConsumer"/> when configuration selects the stage.
+    /// </summary>
     public static IHostApplicationBuilder AddTeacher(this IHostApplicationBuilder builder)
     {
-        builder.AddStage(Name, _ => { });
+        builder.AddLlm();
+        builder.Services.AddOptions<TeacherOptions>()
+            .BindConfiguration(TeacherOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(o => o.OfflineThresholds.Length == 3 && o.OfflineThresholds[0] <= o.OfflineThresholds[1] && o.OfflineThresholds[1] <= o.OfflineThresholds[2],
+                "Teacher:OfflineThresholds needs three ascending cosine cut-offs.")
+            .ValidateOnStart();
+        builder.Services.TryAddSingleton<ITextEmbedder>(sp =>
+            sp.GetRequiredService<IOptions<TeacherOptions>>().Value.OfflineEmbedder == OfflineEmbedder.Hashing
+                ? new HashingTextEmbedder()
+                : new MiniLmTextEmbedder());
+        builder.Services.TryAddSingleton<IPairGrader>(sp =>
+            sp.GetRequiredService<IOptions<LlmOptions>>().Value.IsConfigured
+                ? ActivatorUtilities.CreateInstance<LlmPairGrader>(sp)
+                : ActivatorUtilities.CreateInstance<EmbeddingPairGrader>(sp));
+        builder.Services.TryAddSingleton<PairScoringService>();
+        builder.Services.TryAddSingleton<QrelsIo>();
+        builder.AddStage(Name, x => x.AddConsumer<ScorePairsConsumer, ScorePairsConsumerDefinition>());
         return builder;
     }
 }

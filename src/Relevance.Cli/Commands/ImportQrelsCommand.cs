@@ -1,0 +1,47 @@
+using System.ComponentModel;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Relevance.Data;
+using Relevance.Teacher;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Relevance.Cli.Commands;
+
+[CliCommand("import qrels", "Import teacher judgments from a TREC qrels file (qid 0 pid grade) or JSONL",
+    Examples = ["import qrels ../shared/data/trec-dl-2019-dev/teacher-labels/llama3-70b_4prompts.qrels --teacher llama3-70b_4prompts"])]
+public sealed class ImportQrelsCommand : AsyncCommand<ImportQrelsCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "<FILE>")]
+        [Description("A .qrels file, or .jsonl with {\"qid\",\"pid\",\"grade\",\"score\"?}")]
+        public string File { get; init; } = "";
+
+        [CommandOption("--teacher <NAME>")]
+        [Description("Teacher name to store the judgments under (default: the file name without extension)")]
+        public string? Teacher { get; init; }
+
+        [CommandOption("--set <KEY=VALUE>")]
+        [Description("Configuration override, e.g. Database:Provider=Postgres (repeatable)")]
+        public string[]? Set { get; init; }
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        if (!System.IO.File.Exists(settings.File))
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]No such file:[/] {settings.File}");
+            return 2;
+        }
+        var builder = CliHost.CreateBuilder(CliHost.ParseOverrides(settings.Set), withBus: false);
+        builder.AddTeacher();
+        using var host = builder.Build();
+        await host.Services.GetRequiredService<DatabaseInitializer>().EnsureAsync(cancellationToken);
+        var teacher = settings.Teacher ?? Path.GetFileNameWithoutExtension(settings.File);
+        var result = await host.Services.GetRequiredService<QrelsIo>().ImportAsync(settings.File, teacher, ct: cancellationToken);
+        AnsiConsole.MarkupLineInterpolated($"{result.Lines} lines: [green]{result.Inserted} judgments stored[/], {result.AlreadyPresent} already present, {result.Errors.Count} rejected (teacher '{teacher}').");
+        foreach (var e in result.Errors.Take(20)) AnsiConsole.MarkupLineInterpolated($"  [yellow]{e}[/]");
+        return result.Errors.Count == 0 ? 0 : 1;
+    }
+}

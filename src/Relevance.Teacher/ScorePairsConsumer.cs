@@ -1,0 +1,96 @@
+using System.Globalization;
+using System.Text.Json;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Relevance.Contracts;
+using Relevance.Data;
+using Relevance.Data.Entities;
+using Relevance.Llm;
+using Relevance.ServiceDefaults;
+
+namespace Relevance.Teacher;
+
+/// <summary>Grades the pairs of one <see cref="ScorePairs"/> message; the work is in <see cref="PairScoringService"/>.</summary>
+public sealed class ScorePairsConsumer(PairScoringService service) : IConsumer<ScorePairs>
+{
+    public async Task Consume(ConsumeContext<ScorePairs> context)
+    {
+        var result = await service.ScoreAsync(context.Message.RunId, context.Message.PairIds, context.CancellationToken);
+        await context.Publish(result, context.CancellationToken);
+    }
+}
+
+public sealed class ScorePairsConsumerDefinition : ConsumerDefinition<ScorePairsConsumer>
+{
+    public ScorePairsConsumerDefinition() => ConcurrentMessageLimit = 4;
+}
+
+/// <summary>
+/// Loads the pairs, skips those this teacher already judged in the run (redelivery, resume), grades the
+/// rest, writes the judgments in bulk (the natural key stops duplicates) and records one failure row per
+/// pair that could not be graded, with the reason and the raw answer.
+/// </summary>
+public sealed partial class PairScoringService(
+    IDbContextFactory<RelevanceDbContext> factory, BulkWriter writer, IPairGrader grader, ILogger<PairScoringService> logger)
+{
+    public const string Stage = "teacher";
+
+    public async Task<PairsScored> ScoreAsync(Guid runId, IReadOnlyList<long> pairIds, CancellationToken ct)
+    {
+        using var activity = RelevanceTelemetry.Source.StartActivity("teacher.score-pairs");
+        activity?.SetTag("relevance.run", runId).SetTag("relevance.pairs", pairIds.Count).SetTag("relevance.teacher", grader.Name);
+
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var ids = pairIds.Distinct().ToList();
+        var pairs = await (
+            from p in db.Pairs.Where(p => ids.Contains(p.Id))
+            join q in db.Queries on p.QueryId equals q.Id
+            join s in db.Passages on p.PassageId equals s.Id
+            select new PairToGrade(p.Id, q.Id.ToString(), q.Text, s.Id.ToString(), s.Text)).ToListAsync(ct);
+        var missing = ids.Except(pairs.Select(p => p.PairId)).ToList();
+
+        var judged = await db.TeacherJudgments
+            .Where(j => j.RunId == runId && j.Teacher == grader.Name && j.PromptVersion == grader.PromptVersion && j.PairId != null && ids.Contains(j.PairId!.Value))
+            .Select(j => j.PairId!.Value).ToListAsync(ct);
+        var todo = pairs.Where(p => !judged.Contains(p.PairId)).ToList();
+
+        await RunBookkeeping.RecordProviderAsync(db, runId, $"teacher={grader.Provider}", ct);
+        var outcomes = todo.Count == 0 ? [] : await grader.GradeAsync(todo, ct);
+
+        var now = DateTime.UtcNow;
+        var rows = outcomes.Where(o => o.Succeeded).Select(o => new TeacherJudgment
+        {
+            RunId = runId,
+            PairId = o.Pair.PairId,
+            Qid = o.Pair.Qid,
+            Pid = o.Pair.Pid,
+            Teacher = grader.Name,
+            PromptVersion = grader.PromptVersion,
+            Grade = o.Grade!.Value,
+            Score = o.Score,
+            DistributionJson = o.Distribution is null ? null : JsonSerializer.Serialize(o.Distribution.Select(x => Math.Round(x, 6))),
+            Samples = o.Samples,
+            InputTokens = o.InputTokens,
+            OutputTokens = o.OutputTokens,
+            CostUsd = o.CostUsd,
+            CreatedAt = now,
+        }).ToList();
+        var inserted = await writer.InsertIgnoreDuplicatesAsync(rows, ct);
+
+        var failures = outcomes.Where(o => !o.Succeeded)
+            .Select(o => (Subject: $"pair:{o.Pair.PairId}", Reason: o.FailureReason ?? "no grade", Detail: o.RawText))
+            .Concat(missing.Select(id => (Subject: $"pair:{id}", Reason: "pair not found (or its query/passage is missing)", Detail: (string?)null)))
+            .ToList();
+        var recorded = await RunBookkeeping.RecordFailuresAsync(db, runId, Stage, failures, ct);
+
+        var result = new PairsScored(runId, inserted, failures.Count,
+            outcomes.Sum(o => o.FreshInputTokens), outcomes.Sum(o => o.FreshOutputTokens), outcomes.Sum(o => o.FreshCostUsd), pairIds);
+        if (failures.Count > 0) RelevanceTelemetry.Failures.Add(recorded, new System.Diagnostics.TagList { { "stage", Stage } });
+        LogScored(runId, pairs.Count, judged.Count, inserted, failures.Count, result.CostUsd);
+        return result;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: {Pairs} pairs, {Skipped} already judged, {Inserted} judgments written, {Failures} failures, ${Cost} spent")]
+    private partial void LogScored(Guid runId, int pairs, int skipped, int inserted, int failures, decimal cost);
+}
