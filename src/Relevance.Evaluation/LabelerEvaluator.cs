@@ -189,7 +189,7 @@ public sealed partial class LabelerEvaluator(
             Labeler = labeler,
             Reference = benchmark.Set.Source.StartsWith(TeacherReferenceSource, StringComparison.Ordinal) ? "teacher" : "human",
             PrimaryMetric = Options.PrimaryMetric,
-            PrimaryValue = report.Get(Options.PrimaryMetric),
+            PrimaryValue = double.IsFinite(report.Get(Options.PrimaryMetric)) ? report.Get(Options.PrimaryMetric) : null,
             MetricsJson = report.ToJson(new Dictionary<string, object?>(extra) { ["benchmark"] = benchmark.Set.Name }),
             CreatedAt = DateTime.UtcNow,
         };
@@ -197,7 +197,7 @@ public sealed partial class LabelerEvaluator(
         db.Evaluations.Add(row);
         await db.SaveChangesAsync(ct);
         EvaluationTelemetry.Evaluations.Add(1, new KeyValuePair<string, object?>("labeler_kind", kind), new KeyValuePair<string, object?>("benchmark", benchmark.Set.Name));
-        LogEvaluated(logger, kind, labeler, benchmark.Set.Name, Options.PrimaryMetric, row.PrimaryValue, report.Missing);
+        LogEvaluated(logger, kind, labeler, benchmark.Set.Name, Options.PrimaryMetric, row.PrimaryValue ?? double.NaN, report.Missing);
         return (row, report);
     }
 

@@ -120,7 +120,7 @@ public sealed partial class ModelVersionGate(
                 int missing;
                 if (stored is not null)
                 {
-                    value = stored.PrimaryValue;
+                    value = stored.PrimaryValue ?? double.NaN;
                     missing = Metrics.AgreementReport.Parse(stored.MetricsJson).Missing;
                 }
                 else
@@ -129,7 +129,7 @@ public sealed partial class ModelVersionGate(
                     var benchmark = await evaluator.LoadBenchmarkAsync(set.Id.ToString(), ct);
                     var (row, report) = await evaluator.EvaluateScorerAsync(benchmark, scorer, LabelerKinds.Model, labeler, null,
                         new Dictionary<string, object?> { ["model_version"] = version.Name }, ct);
-                    value = row.PrimaryValue;
+                    value = row.PrimaryValue ?? double.NaN;
                     missing = report.Missing;
                     if (publish is not null) await publish.Publish(new ModelVersionEvaluated(version.Id, set.Name, metric, value), ct);
                 }

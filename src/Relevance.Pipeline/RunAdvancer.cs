@@ -59,8 +59,11 @@ public sealed partial class RunAdvancer(
     {
         await using var db = await factory.CreateDbContextAsync(ct);
         var runId = await db.LabelJobs.Where(j => j.Id == m.JobId).Select(j => j.RunId).SingleOrDefaultAsync(ct);
-        if (runId is not { } id || !await coordinator.PassGateAsync(id, ReportGate, ct)) return;
+        if (runId is not { } id || await coordinator.HasGateAsync(id, ReportGate, ct)) return;
+        // Finish first, gate after: a failure while evaluating is retried instead of leaving the run
+        // stuck behind a passed gate. Finishing twice is harmless (the benchmark set is stored once).
         var summary = await finisher.FinishAsync(id, m, ct);
+        if (!await coordinator.PassGateAsync(id, ReportGate, ct)) return;
         await coordinator.MarkRunAsync(id, RunStatus.Completed, ct);
         await publish.Publish(new RunCompleted(id, summary), ct);
     }

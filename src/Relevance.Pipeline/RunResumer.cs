@@ -63,7 +63,6 @@ public sealed partial class RunResumer(
                 else
                 {
                     var seconds = job.StartedAt is { } s && job.CompletedAt is { } c ? (c - s).TotalSeconds : 0;
-                    await db.Set<RunWorkItem>().Where(w => w.RunId == runId && w.Stage == RunCoordinator.GateStage && w.Key == RunAdvancer.ReportGate).ExecuteDeleteAsync(ct);
                     await advancer.OnLabelJobCompletedAsync(publish, new LabelJobCompleted(job.Id, job.ModelVersionId, job.Completed, seconds), ct);
                 }
             }

@@ -43,6 +43,8 @@ public static class BusExtensions
 
         builder.Services.AddMassTransit(x =>
         {
+            // No usage reports to MassTransit's servers: these machines have no network beyond the services.
+            x.DisableUsageTelemetry();
             x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(messaging.EndpointPrefix, false));
             foreach (var stage in stages) stage.AddConsumers(x);
             configure?.Invoke(x);

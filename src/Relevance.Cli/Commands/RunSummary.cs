@@ -38,7 +38,7 @@ internal static class RunSummary
         }
         foreach (var e in await db.Evaluations.AsNoTracking().Where(e => e.RunId == runId).OrderBy(e => e.Id).ToListAsync(ct))
         {
-            counts.AddRow($"agreement vs {e.Reference}: {e.LabelerKind} {Markup.Escape(e.Labeler)}", $"{e.PrimaryMetric} {e.PrimaryValue:F3}");
+            counts.AddRow($"agreement vs {e.Reference}: {e.LabelerKind} {Markup.Escape(e.Labeler)}", $"{e.PrimaryMetric} {(e.PrimaryValue is { } v ? v.ToString("F3") : "undefined")}");
         }
         counts.AddRow("status", run.Status.ToString());
         counts.AddRow("elapsed", elapsed.ToString(@"hh\:mm\:ss"));

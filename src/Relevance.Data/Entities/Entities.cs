@@ -200,7 +200,8 @@ public sealed class Evaluation
     /// <summary>human (a benchmark set) or teacher (agreement with the teacher on held-out pairs).</summary>
     public string Reference { get; set; } = "human";
     public required string PrimaryMetric { get; set; }
-    public double PrimaryValue { get; set; }
+    /// <summary>Null when the metric is undefined (e.g. κ when both raters use one grade): SQLite cannot store NaN.</summary>
+    public double? PrimaryValue { get; set; }
     public string MetricsJson { get; set; } = "{}";
     public DateTime CreatedAt { get; set; }
 }

@@ -221,7 +221,7 @@ namespace Relevance.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("primary_metric");
 
-                    b.Property<double>("PrimaryValue")
+                    b.Property<double?>("PrimaryValue")
                         .HasColumnType("double precision")
                         .HasColumnName("primary_value");
 

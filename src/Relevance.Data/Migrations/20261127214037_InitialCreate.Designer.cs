@@ -12,7 +12,7 @@ using Relevance.Data;
 namespace Relevance.Data.Migrations
 {
     [DbContext(typeof(RelevanceDbContext))]
-    [Migration("20261127205648_InitialCreate")]
+    [Migration("20261127214037_InitialCreate")]
     partial class InitialCreate
     {
         /// <inheritdoc />
@@ -224,7 +224,7 @@ namespace Relevance.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("primary_metric");
 
-                    b.Property<double>("PrimaryValue")
+                    b.Property<double?>("PrimaryValue")
                         .HasColumnType("double precision")
                         .HasColumnName("primary_value");
 

@@ -82,7 +82,7 @@ namespace Relevance.Data.Migrations
                     labeler = table.Column<string>(type: "text", nullable: false),
                     reference = table.Column<string>(type: "text", nullable: false),
                     primary_metric = table.Column<string>(type: "text", nullable: false),
-                    primary_value = table.Column<double>(type: "double precision", nullable: false),
+                    primary_value = table.Column<double>(type: "double precision", nullable: true),
                     metrics_json = table.Column<string>(type: "text", nullable: false),
                     created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
                 },
