@@ -1,5 +1,10 @@
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Relevance.Evaluation.Scoring;
 using Relevance.ServiceDefaults;
+using Relevance.Slm;
 
 namespace Relevance.Labeling;
 
@@ -10,7 +15,21 @@ public static class LabelingStage
     /// <summary>Registers the labeling stage's services and, when configuration selects the stage, its consumers.</summary>
     public static IHostApplicationBuilder AddLabeling(this IHostApplicationBuilder builder)
     {
-        builder.AddStage(Name, _ => { });
+        builder.Services.AddOptions<LabelingOptions>().BindConfiguration(LabelingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<OnnxRuntimeOptions>().BindConfiguration(OnnxRuntimeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.TryAddSingleton<ModelVersionRegistry>();
+        builder.Services.TryAddSingleton<ScorerCache>();
+        builder.Services.TryAddSingleton<LabelWriter>();
+        builder.Services.TryAddSingleton<LabelJobPublisher>();
+        builder.Services.TryAddSingleton<LabelExporter>();
+        builder.Services.TryAddSingleton<IModelScorerFactory, OnnxModelScorerFactory>();
+
+        builder.AddStage(Name, x =>
+        {
+            x.AddConsumer<LabelPairConsumer, LabelPairConsumerDefinition>();
+            x.AddConsumer<StartLabelJobConsumer, StartLabelJobConsumerDefinition>();
+            x.AddConsumer<ModelVersionPromotedConsumer, ModelVersionPromotedConsumerDefinition>();
+        });
         return builder;
     }
 }

@@ -1,0 +1,125 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Relevance.Data;
+using Relevance.Labeling;
+using Relevance.Slm;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Relevance.Cli.Commands;
+
+[CliCommand("label", "Label a JSONL file of {qid, query, pid, passage} pairs in-process with a model version; writes {qid, pid, grade, score} lines",
+    Examples = ["label --model base --input pairs.jsonl --output labels.jsonl"])]
+public sealed class LabelCommand : AsyncCommand<LabelCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--model <MODEL>")]
+        [Description("A model version directory (model.onnx + vocab.txt + metadata.json), a model version id, a sha256 prefix, 'base' or 'current'")]
+        public string Model { get; init; } = "base";
+
+        [CommandOption("--input <PATH>")]
+        [Description("JSONL with qid, query, pid, passage per line")]
+        public string Input { get; init; } = "";
+
+        [CommandOption("--output <PATH>")]
+        [Description("JSONL to write: one {qid, pid, grade, score} per valid input line, in input order")]
+        public string Output { get; init; } = "";
+
+        [CommandOption("--int8")]
+        [Description("Quantise the model version to dynamic int8 first (cached beside it under the artifact root)")]
+        public bool Int8 { get; init; }
+
+        [CommandOption("--chunk <N>")]
+        [Description("Pairs read and scored at a time (bucketed by length inside)")]
+        public int Chunk { get; init; } = 1024;
+
+        [CommandOption("--set <KEY=VALUE>")]
+        [Description("Configuration override, e.g. Slm:IntraOpThreads=2 (repeatable)")]
+        public string[]? Set { get; init; }
+
+        public override ValidationResult Validate() =>
+            Input.Length == 0 || Output.Length == 0 ? ValidationResult.Error("--input and --output are required")
+            : !File.Exists(Input) ? ValidationResult.Error($"Input file {Input} does not exist")
+            : Chunk < 1 ? ValidationResult.Error("--chunk must be positive")
+            : ValidationResult.Success();
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var builder = CliHost.CreateBuilder(CliHost.ParseOverrides(settings.Set), withBus: false);
+        builder.AddLabeling();
+        using var host = builder.Build();
+        var registry = host.Services.GetRequiredService<ModelVersionRegistry>();
+        var onnx = host.Services.GetRequiredService<IOptions<OnnxRuntimeOptions>>().Value;
+
+        ModelVersionDirectory version;
+        try
+        {
+            version = await ResolveAsync(host.Services, registry, settings.Model, cancellationToken);
+            if (settings.Int8) version = version.QuantizeInt8(registry.ModelsRoot);
+        }
+        catch (Exception ex) when (ex is ModelIntegrityException or InvalidOperationException or IOException or InvalidDataException or ArgumentException)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]Cannot use model '{settings.Model}':[/] {ex.Message}");
+            return 2;
+        }
+        if (!version.Verified) AnsiConsole.MarkupLineInterpolated($"[yellow]No recorded sha256 for {version.Path}; using {version.Sha256}.[/]");
+
+        using var model = SlmModel.Load(version, new OnnxSessionFactory(onnx, m => AnsiConsole.MarkupLineInterpolated($"[grey]{m}[/]")));
+        var scorer = new OnnxRelevanceScorer(model);
+        AnsiConsole.MarkupLineInterpolated($"Model: {scorer.Name} ({model.Kind}, max {model.Tokenizer.MaxLength} tokens)");
+
+        var sw = Stopwatch.StartNew();
+        var written = 0;
+        var bad = 0;
+        var chunk = new List<ScoringPair>(settings.Chunk);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(settings.Output))!);
+        await using (var output = new StreamWriter(settings.Output))
+        {
+            async Task FlushAsync()
+            {
+                if (chunk.Count == 0) return;
+                var scores = await scorer.ScoreAsync(chunk, cancellationToken);
+                for (var i = 0; i < chunk.Count; i++)
+                {
+                    await output.WriteLineAsync(LabelExporter.WriteJsonl(chunk[i].Qid, chunk[i].Pid, scores[i].Grade, scores[i].Score));
+                }
+                written += chunk.Count;
+                chunk.Clear();
+            }
+
+            await foreach (var (_, pair, error) in PairFile.ReadAsync(settings.Input, cancellationToken))
+            {
+                if (error is not null)
+                {
+                    bad++;
+                    if (bad <= 20) AnsiConsole.MarkupLineInterpolated($"[red]{settings.Input}:{error.Line}:[/] {error.Reason}");
+                    continue;
+                }
+                chunk.Add(pair!.Value);
+                if (chunk.Count >= settings.Chunk) await FlushAsync();
+            }
+            await FlushAsync();
+        }
+        if (bad > 20) AnsiConsole.MarkupLineInterpolated($"[red]… and {bad - 20} more bad lines[/]");
+        AnsiConsole.MarkupLineInterpolated($"Labeled {written} pairs in {sw.Elapsed.TotalSeconds:F1} s ({written / Math.Max(sw.Elapsed.TotalSeconds, 1e-9):F1} pairs/s) on {model.Provider}; {bad} bad lines skipped; wrote {settings.Output}");
+        return bad > 0 ? 1 : 0;
+    }
+
+    internal static async Task<ModelVersionDirectory> ResolveAsync(IServiceProvider services, ModelVersionRegistry registry, string model, CancellationToken ct)
+    {
+        if (Directory.Exists(model)) return ModelVersionDirectory.Open(model);
+        if (model.Equals("base", StringComparison.OrdinalIgnoreCase))
+        {
+            var options = services.GetRequiredService<IOptions<LabelingOptions>>().Value;
+            return BaseEncoder.Materialize(registry.ModelsRoot, maxLength: options.BaseMaxLength);
+        }
+        // Ids and sha256 prefixes need the registry (database).
+        await services.GetRequiredService<DatabaseInitializer>().EnsureAsync(ct);
+        var row = await registry.ResolveAsync(model, ct);
+        return (await registry.OpenAsync(row.Id, ct)).Directory;
+    }
+}

@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Relevance.Contracts;
+using Relevance.Data;
+using Relevance.Data.Entities;
+using Relevance.ServiceDefaults;
+using Relevance.Slm;
+
+namespace Relevance.Labeling;
+
+/// <summary>
+/// The labeling stage's work for one batch of messages: score each model version's pairs (bucketed by
+/// length inside the scorer), write the labels in one bulk insert that ignores pairs already labeled
+/// (redelivery), bring each touched job's progress up to date, and publish <see cref="LabelJobCompleted"/>
+/// for a job that this batch completed — once, guarded by a conditional update.
+/// </summary>
+public sealed partial class LabelWriter(ScorerCache cache, BulkWriter bulk, IDbContextFactory<RelevanceDbContext> factory, ILogger<LabelWriter> logger)
+{
+    public async Task<int> LabelAsync(IReadOnlyList<LabelPair> messages, IPublishEndpoint publish, CancellationToken ct)
+    {
+        // A redelivered message can sit in the same batch as its first copy: score each pair once.
+        var unique = messages.DistinctBy(m => (m.JobId, m.Qid, m.Pid)).ToList();
+        var labels = new List<Label>(unique.Count);
+        foreach (var group in unique.GroupBy(m => m.ModelVersionId))
+        {
+            var scorer = await cache.GetAsync(group.Key, ct);
+            var items = group.ToList();
+            using var activity = RelevanceTelemetry.Source.StartActivity("label.batch");
+            activity?.SetTag("labeling.pairs", items.Count);
+            activity?.SetTag("labeling.model_version", group.Key);
+            var scores = await scorer.ScoreAsync([.. items.Select(m => new ScoringPair(m.Qid, m.Query, m.Pid, m.Passage))], ct);
+            var now = DateTime.UtcNow;
+            for (var i = 0; i < items.Count; i++)
+            {
+                labels.Add(new Label
+                {
+                    JobId = items[i].JobId,
+                    Qid = items[i].Qid,
+                    Pid = items[i].Pid,
+                    Grade = scores[i].Grade,
+                    Score = scores[i].Score,
+                    ModelVersionId = group.Key,
+                    CreatedAt = now,
+                });
+            }
+        }
+        var inserted = await bulk.InsertIgnoreDuplicatesAsync(labels, ct);
+        RelevanceTelemetry.Labels.Add(inserted);
+        foreach (var jobId in unique.Select(m => m.JobId).Distinct())
+        {
+            await UpdateProgressAsync(jobId, publish, ct);
+        }
+        return inserted;
+    }
+
+    /// <summary>Recounts a job's labels and, when all are in, marks it completed and publishes the event once.</summary>
+    public async Task UpdateProgressAsync(Guid jobId, IPublishEndpoint publish, CancellationToken ct)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        // A recount (not an increment) stays right under redelivery and concurrent workers.
+        await db.LabelJobs.Where(j => j.Id == jobId)
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Completed, j => db.Labels.Count(l => l.JobId == j.Id)), ct);
+
+        var strategy = db.Database.CreateExecutionStrategy();
+        await strategy.ExecuteAsync(async () =>
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var now = DateTime.UtcNow;
+            // Only one worker's conditional update succeeds; the row lock holds the others until we commit,
+            // after which they see the job completed. The event goes out before the commit: a failed publish
+            // rolls back and the message's retry tries again, so the event is neither lost nor doubled
+            // (short of the commit itself failing after a successful publish).
+            var won = await db.LabelJobs
+                .Where(j => j.Id == jobId && j.Status != LabelJobStatus.Completed && j.Completed >= j.Total)
+                .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, LabelJobStatus.Completed).SetProperty(j => j.CompletedAt, now), ct);
+            if (won == 1)
+            {
+                var job = await db.LabelJobs.AsNoTracking().FirstAsync(j => j.Id == jobId, ct);
+                var seconds = ((job.CompletedAt ?? now) - (job.StartedAt ?? job.CreatedAt)).TotalSeconds;
+                await publish.Publish(new LabelJobCompleted(jobId, job.ModelVersionId, job.Completed, seconds), ct);
+                LogCompleted(jobId, job.Completed, seconds);
+            }
+            await tx.CommitAsync(ct);
+        });
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Label job {JobId} completed: {Labels} labels in {Seconds:F1} s")]
+    private partial void LogCompleted(Guid jobId, int labels, double seconds);
+}

@@ -1,0 +1,57 @@
+namespace Relevance.Slm;
+
+/// <summary>
+/// Grades pairs with a model version: a cross-encoder's <c>score</c> output, or zero-shot the cosine of
+/// the mean-pooled query and passage embeddings (queries shared by several pairs are embedded once).
+/// Grades come from the version's thresholds. Deterministic for a given model and inputs.
+/// </summary>
+public sealed class OnnxRelevanceScorer(SlmModel model, string? name = null) : IRelevanceScorer
+{
+    public SlmModel Model => model;
+
+    public string Name { get; } = name ?? $"{model.Metadata.Name} [{model.Sha256[..12]}, {model.Metadata.Precision}, {model.Provider}]";
+
+    public Task<IReadOnlyList<PairScore>> ScoreAsync(IReadOnlyList<ScoringPair> pairs, CancellationToken ct = default)
+    {
+        ct.ThrowIfCancellationRequested();
+        return Task.FromResult(Score(pairs));
+    }
+
+    /// <summary>Synchronous scoring: ONNX Runtime uses its own threads, so callers decide where this runs.</summary>
+    public IReadOnlyList<PairScore> Score(IReadOnlyList<ScoringPair> pairs)
+    {
+        if (pairs.Count == 0) return [];
+        var scores = model.Kind == ModelKinds.CrossEncoder ? CrossScores(pairs) : CosineScores(pairs);
+        var result = new PairScore[pairs.Count];
+        for (var i = 0; i < result.Length; i++) result[i] = new PairScore(ModelMetadata.Grade(scores[i], model.Thresholds), scores[i]);
+        return result;
+    }
+
+    private double[] CrossScores(IReadOnlyList<ScoringPair> pairs)
+    {
+        var encoded = new EncodedInput[pairs.Count];
+        Parallel.For(0, pairs.Count, i => encoded[i] = model.Tokenizer.EncodePair(pairs[i].Query, pairs[i].Passage));
+        return [.. model.Score(encoded).Select(s => (double)s)];
+    }
+
+    private double[] CosineScores(IReadOnlyList<ScoringPair> pairs)
+    {
+        var queries = pairs.Select(p => p.Query).Distinct(StringComparer.Ordinal).ToList();
+        var queryIndex = queries.Select((q, i) => (q, i)).ToDictionary(x => x.q, x => x.i, StringComparer.Ordinal);
+        var encoded = new EncodedInput[queries.Count + pairs.Count];
+        Parallel.For(0, encoded.Length, i => encoded[i] = i < queries.Count
+            ? model.Tokenizer.EncodeSingle(queries[i])
+            : model.Tokenizer.EncodeSingle(pairs[i - queries.Count].Passage));
+        var embeddings = model.Embed(encoded);
+        var scores = new double[pairs.Count];
+        for (var i = 0; i < pairs.Count; i++)
+        {
+            var q = embeddings[queryIndex[pairs[i].Query]];
+            var p = embeddings[queries.Count + i];
+            var dot = 0.0;
+            for (var h = 0; h < q.Length; h++) dot += q[h] * p[h];
+            scores[i] = Math.Round(dot, 6);
+        }
+        return scores;
+    }
+}

@@ -1,0 +1,60 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace Relevance.Slm;
+
+/// <summary>Creates ONNX Runtime sessions with the configured provider, optimisation level and threads.</summary>
+public sealed class OnnxSessionFactory(OnnxRuntimeOptions options, Action<string>? log = null)
+{
+    /// <summary>The provider the last session was created with ("CUDA" or "CPU").</summary>
+    public string LastProvider { get; private set; } = "CPU";
+
+    public OnnxRuntimeOptions Options => options;
+
+    public InferenceSession Create(string modelPath) => Create(File.ReadAllBytes(modelPath), modelPath);
+
+    public InferenceSession Create(byte[] model, string what)
+    {
+        if (options.ExecutionProvider != ExecutionProvider.Cpu)
+        {
+            var cuda = NewOptions();
+            try
+            {
+                cuda.AppendExecutionProvider_CUDA(options.CudaDeviceId);
+                var session = new InferenceSession(model, cuda);
+                LastProvider = "CUDA";
+                log?.Invoke($"ONNX Runtime: {what} on the CUDA execution provider (device {options.CudaDeviceId}).");
+                return session;
+            }
+            catch (Exception ex) when (options.ExecutionProvider == ExecutionProvider.Auto && ex is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException)
+            {
+                // No GPU, no CUDA libraries, or a provider build that does not match the driver: CPU still works.
+                log?.Invoke($"ONNX Runtime: CUDA execution provider unavailable ({FirstLine(ex.Message)}); {what} runs on the CPU.");
+                cuda.Dispose();
+            }
+        }
+        var cpu = NewOptions();
+        LastProvider = "CPU";
+        log?.Invoke($"ONNX Runtime: {what} on the CPU ({(options.IntraOpThreads == 0 ? "default" : options.IntraOpThreads.ToString())} intra-op threads).");
+        return new InferenceSession(model, cpu);
+    }
+
+    private SessionOptions NewOptions()
+    {
+        var o = new SessionOptions
+        {
+            GraphOptimizationLevel = options.GraphOptimization switch
+            {
+                GraphOptimization.Disabled => GraphOptimizationLevel.ORT_DISABLE_ALL,
+                GraphOptimization.Basic => GraphOptimizationLevel.ORT_ENABLE_BASIC,
+                GraphOptimization.Extended => GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+                _ => GraphOptimizationLevel.ORT_ENABLE_ALL,
+            },
+            ExecutionMode = options.InterOpThreads > 1 ? ExecutionMode.ORT_PARALLEL : ExecutionMode.ORT_SEQUENTIAL,
+        };
+        if (options.IntraOpThreads > 0) o.IntraOpNumThreads = options.IntraOpThreads;
+        if (options.InterOpThreads > 0) o.InterOpNumThreads = options.InterOpThreads;
+        return o;
+    }
+
+    private static string FirstLine(string s) => s.Split('\n', 2)[0].Trim();
+}

@@ -1,0 +1,159 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace Relevance.Slm;
+
+/// <summary>
+/// A loaded model version: one ONNX Runtime session (thread-safe; shared by all callers), its tokenizer
+/// and metadata. Inference is batched with length bucketing: inputs are sorted by token count and each
+/// batch is padded only to its own longest input, because padding is most of the cost otherwise.
+/// </summary>
+public sealed class SlmModel : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly bool _hasTokenTypes;
+    private readonly string _output;
+
+    private SlmModel(InferenceSession session, PairTokenizer tokenizer, ModelMetadata metadata, string sha256, string provider, int batchSize)
+    {
+        _session = session;
+        Tokenizer = tokenizer;
+        Metadata = metadata;
+        Sha256 = sha256;
+        Provider = provider;
+        BatchSize = batchSize;
+        _hasTokenTypes = session.InputMetadata.ContainsKey("token_type_ids");
+        foreach (var required in new[] { "input_ids", "attention_mask" })
+        {
+            if (!session.InputMetadata.ContainsKey(required))
+            {
+                throw new InvalidDataException($"The ONNX graph has no input '{required}' (inputs: {string.Join(", ", session.InputMetadata.Keys)}); it is not a BERT-style encoder.");
+            }
+        }
+        var outputs = session.OutputMetadata;
+        Kind = metadata.Kind is { Length: > 0 } k ? k : outputs.ContainsKey("score") ? ModelKinds.CrossEncoder : ModelKinds.BiEncoder;
+        if (Kind == ModelKinds.CrossEncoder)
+        {
+            _output = outputs.ContainsKey("score") ? "score" : throw new InvalidDataException("A cross-encoder model version needs an ONNX output named 'score' [batch].");
+        }
+        else
+        {
+            _output = outputs.ContainsKey("last_hidden_state") ? "last_hidden_state"
+                : outputs.FirstOrDefault(o => o.Value.Dimensions.Length == 3).Key
+                ?? throw new InvalidDataException("A bi-encoder model version needs a [batch, tokens, hidden] output (last_hidden_state).");
+        }
+        Thresholds = metadata.ThresholdsFor(Kind);
+    }
+
+    public PairTokenizer Tokenizer { get; }
+    public ModelMetadata Metadata { get; }
+    public string Sha256 { get; }
+    /// <summary>CUDA or CPU.</summary>
+    public string Provider { get; }
+    public string Kind { get; }
+    public int BatchSize { get; }
+    public double[] Thresholds { get; }
+
+    public static SlmModel Load(ModelVersionDirectory version, OnnxSessionFactory factory)
+    {
+        var maxLength = factory.Options.MaxLength > 0 ? factory.Options.MaxLength : version.Metadata.MaxLength;
+        var tokenizer = PairTokenizer.FromFile(version.VocabPath, maxLength);
+        var session = factory.Create(File.ReadAllBytes(version.ModelPath), $"{version.Metadata.Name} ({version.Sha256[..12]})");
+        return new SlmModel(session, tokenizer, version.Metadata, version.Sha256, factory.LastProvider, factory.Options.BatchSize);
+    }
+
+    /// <summary>The packaged base encoder straight from its embedded resources (no directory needed).</summary>
+    public static SlmModel LoadBase(OnnxSessionFactory factory, string name = BaseEncoder.MiniLmName, int maxLength = 256)
+    {
+        var model = BaseEncoder.ReadModel(name);
+        using var vocab = BaseEncoder.OpenVocab(name);
+        var tokenizer = new PairTokenizer(vocab, factory.Options.MaxLength > 0 ? factory.Options.MaxLength : maxLength);
+        var session = factory.Create(model, BaseEncoder.CanonicalName(name));
+        var metadata = new ModelMetadata { Name = BaseEncoder.CanonicalName(name), BaseModel = BaseEncoder.CanonicalName(name), Kind = ModelKinds.BiEncoder, MaxLength = tokenizer.MaxLength };
+        return new SlmModel(session, tokenizer, metadata, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(model)), factory.LastProvider, factory.Options.BatchSize);
+    }
+
+    /// <summary>L2-normalised mean-pooled embeddings (mask-weighted mean over the last hidden state).</summary>
+    public float[][] Embed(IReadOnlyList<EncodedInput> inputs)
+    {
+        if (Kind == ModelKinds.CrossEncoder) throw new InvalidOperationException("A cross-encoder model version scores pairs; it has no embedding output.");
+        var result = new float[inputs.Count][];
+        RunBucketed(inputs, (indices, seq, shape, data) =>
+        {
+            var hidden = (int)shape[2];
+            for (var b = 0; b < indices.Length; b++)
+            {
+                var input = inputs[indices[b]];
+                var sum = new float[hidden];
+                var tokens = input.Length;
+                for (var t = 0; t < tokens; t++)
+                {
+                    var row = data.Slice((b * seq + t) * hidden, hidden);
+                    for (var h = 0; h < hidden; h++) sum[h] += row[h];
+                }
+                var norm = 0.0;
+                for (var h = 0; h < hidden; h++)
+                {
+                    sum[h] /= Math.Max(tokens, 1);
+                    norm += sum[h] * sum[h];
+                }
+                var inv = norm > 0 ? (float)(1 / Math.Sqrt(norm)) : 0f;
+                for (var h = 0; h < hidden; h++) sum[h] *= inv;
+                result[indices[b]] = sum;
+            }
+        });
+        return result;
+    }
+
+    /// <summary>The cross-encoder's <c>score</c> for each encoded pair.</summary>
+    public float[] Score(IReadOnlyList<EncodedInput> pairs)
+    {
+        if (Kind != ModelKinds.CrossEncoder) throw new InvalidOperationException("Only a cross-encoder model version has a score output; use the cosine scorer.");
+        var result = new float[pairs.Count];
+        RunBucketed(pairs, (indices, _, shape, data) =>
+        {
+            if (data.Length != indices.Length) throw new InvalidDataException($"The score output has shape [{string.Join(",", shape)}]; expected [batch] or [batch,1].");
+            for (var b = 0; b < indices.Length; b++) result[indices[b]] = data[b];
+        });
+        return result;
+    }
+
+    private delegate void BatchOutput(int[] indices, int seq, long[] shape, ReadOnlySpan<float> data);
+
+    private void RunBucketed(IReadOnlyList<EncodedInput> inputs, BatchOutput consume)
+    {
+        var order = Enumerable.Range(0, inputs.Count).OrderBy(i => inputs[i].Length).ToArray();
+        for (var start = 0; start < order.Length; start += BatchSize)
+        {
+            var indices = order.AsSpan(start, Math.Min(BatchSize, order.Length - start)).ToArray();
+            var seq = inputs[indices[^1]].Length;
+            var n = indices.Length;
+            var ids = new long[n * seq];
+            var mask = new long[n * seq];
+            var types = new long[n * seq];
+            if (Tokenizer.PadTokenId != 0) Array.Fill(ids, Tokenizer.PadTokenId);
+            for (var b = 0; b < n; b++)
+            {
+                var input = inputs[indices[b]];
+                for (var t = 0; t < input.Length; t++)
+                {
+                    ids[b * seq + t] = input.InputIds[t];
+                    mask[b * seq + t] = 1;
+                    types[b * seq + t] = input.TokenTypeIds[t];
+                }
+            }
+            long[] shape = [n, seq];
+            using var idsValue = OrtValue.CreateTensorValueFromMemory(ids, shape);
+            using var maskValue = OrtValue.CreateTensorValueFromMemory(mask, shape);
+            using var typesValue = OrtValue.CreateTensorValueFromMemory(types, shape);
+            var names = _hasTokenTypes ? new[] { "input_ids", "attention_mask", "token_type_ids" } : ["input_ids", "attention_mask"];
+            var values = _hasTokenTypes ? new[] { idsValue, maskValue, typesValue } : [idsValue, maskValue];
+            using var runOptions = new RunOptions();
+            using var outputs = _session.Run(runOptions, names, values, [_output]);
+            var output = outputs[0];
+            var outShape = output.GetTensorTypeAndShape().Shape;
+            consume(indices, seq, outShape, output.GetTensorDataAsSpan<float>());
+        }
+    }
+
+    public void Dispose() => _session.Dispose();
+}

@@ -1,0 +1,98 @@
+using Relevance.Slm;
+using Relevance.Slm.Onnx;
+using Xunit;
+
+namespace Relevance.Slm.Tests;
+
+/// <summary>One base encoder per test class: loading costs about a second.</summary>
+public sealed class BaseModelFixture : IDisposable
+{
+    public string Root { get; } = Path.Combine(Path.GetTempPath(), "slm-base-" + Guid.NewGuid().ToString("N"));
+    public ModelVersionDirectory Version { get; }
+    public SlmModel Model { get; }
+    public OnnxSessionFactory Factory { get; } = new(new OnnxRuntimeOptions { ExecutionProvider = ExecutionProvider.Cpu, IntraOpThreads = 2, BatchSize = 16 });
+
+    public BaseModelFixture()
+    {
+        Version = BaseEncoder.Materialize(Root, maxLength: 128);
+        Model = SlmModel.Load(Version, Factory);
+    }
+
+    public void Dispose()
+    {
+        Model.Dispose();
+        try { Directory.Delete(Root, true); } catch (DirectoryNotFoundException) { }
+    }
+}
+
+public sealed class When_scoring_zero_shot_with_the_base_encoder(BaseModelFixture fx) : IClassFixture<BaseModelFixture>
+{
+    private static readonly ScoringPair[] Pairs =
+    [
+        new("q1", "how many vacation days do employees get", "p1", "Employees receive 25 days of paid vacation per year, plus public holidays."),
+        new("q1", "how many vacation days do employees get", "p2", "The on-call engineer restarts the database when the replication lag alarm fires."),
+        new("q2", "expense report deadline", "p3", "Submit expense reports with receipts within 30 days of the purchase."),
+        new("q2", "expense report deadline", "p4", "Our logo uses the brand colours orange and purple."),
+    ];
+
+    [Fact]
+    public async Task Should_give_identical_scores_for_identical_inputs()
+    {
+        var scorer = new OnnxRelevanceScorer(fx.Model);
+        var first = await scorer.ScoreAsync(Pairs);
+        var second = await scorer.ScoreAsync(Pairs.Reverse().ToArray());
+        Assert.Equal(first, second.Reverse());
+    }
+
+    [Fact]
+    public async Task Should_score_the_answering_passage_above_the_unrelated_one()
+    {
+        var s = await new OnnxRelevanceScorer(fx.Model).ScoreAsync(Pairs);
+        Assert.True(s[0].Score > s[1].Score + 0.2, $"{s[0].Score} vs {s[1].Score}");
+        Assert.True(s[2].Score > s[3].Score + 0.2, $"{s[2].Score} vs {s[3].Score}");
+        Assert.All(s, x => Assert.InRange(x.Grade, 0, 3));
+        Assert.True(s[0].Grade >= s[1].Grade);
+    }
+
+    [Fact]
+    public void Should_embed_the_same_text_the_same_regardless_of_batch_padding()
+    {
+        using var embedder = new TextEmbedder(fx.Model);
+        var alone = embedder.Embed(["short text"])[0];
+        var padded = embedder.Embed(["short text", string.Join(' ', Enumerable.Repeat("a much longer neighbour", 20))])[0];
+        Assert.True(TextEmbedder.Cosine(alone, padded) > 0.99999);
+    }
+}
+
+public sealed class When_quantizing_a_model_version_to_int8(BaseModelFixture fx) : IClassFixture<BaseModelFixture>
+{
+    [Fact]
+    public void Should_keep_embeddings_within_cosine_0_97_of_fp32()
+    {
+        var int8 = fx.Version.QuantizeInt8(fx.Root);
+        Assert.Equal("int8", int8.Metadata.Precision);
+        Assert.Equal(fx.Version.Sha256, int8.Metadata.ParentSha256);
+        Assert.True(new FileInfo(int8.ModelPath).Length < new FileInfo(fx.Version.ModelPath).Length * 0.7);
+
+        using var quantized = SlmModel.Load(int8, fx.Factory);
+        string[] texts =
+        [
+            "how many vacation days do employees get",
+            "Submit expense reports with receipts within 30 days of the purchase.",
+            "The on-call engineer restarts the database when the replication lag alarm fires.",
+            "Café menus list prices in euros.",
+        ];
+        var a = new TextEmbedder(fx.Model).Embed(texts);
+        var b = new TextEmbedder(quantized).Embed(texts);
+        var cosines = texts.Select((_, i) => TextEmbedder.Cosine(a[i], b[i])).ToArray();
+        Assert.True(cosines.Average() >= 0.97, "cosines " + string.Join(", ", cosines.Select(c => c.ToString("F4"))));
+        Assert.All(cosines, c => Assert.True(c >= 0.97, $"cosine {c:F4}"));
+    }
+
+    [Fact]
+    public void Should_rewrite_every_linear_layer_of_minilm()
+    {
+        var (_, report) = DynamicInt8Quantizer.Quantize(File.ReadAllBytes(fx.Version.ModelPath));
+        Assert.Equal(36, report.MatMulsQuantized);
+    }
+}
