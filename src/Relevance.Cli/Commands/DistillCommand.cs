@@ -1,0 +1,88 @@
+using System.ComponentModel;
+using Relevance.Slm;
+using Relevance.Training.Distillation;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Relevance.Cli.Commands;
+
+/// <summary>Hyper-parameter options shared by the training commands.</summary>
+public class DistillationSettings : CommandSettings
+{
+    [CommandOption("--epochs <N>")] [Description("Epochs (early stopping on held-out queries may stop sooner)")] public int Epochs { get; init; } = 2;
+    [CommandOption("--max-length <TOKENS>")] [Description("Tokens per pair, special tokens included")] public int MaxLength { get; init; } = 128;
+    [CommandOption("--batch-size <N>")] public int BatchSize { get; init; } = 16;
+    [CommandOption("--lr <RATE>")] [Description("Peak AdamW learning rate (linear warm-up, then linear decay)")] public double LearningRate { get; init; } = 3e-5;
+    [CommandOption("--seed <N>")] public int Seed { get; init; } = 13;
+    [CommandOption("--validation-fraction <F>")] [Description("Share of queries held out for early stopping and thresholds")] public double ValidationFraction { get; init; } = 0.2;
+    [CommandOption("--freeze-word-embeddings")] [Description("Do not train the word-embedding table (~20% faster)")] public bool FreezeWordEmbeddings { get; init; }
+    [CommandOption("--threads <N>")] [Description("libtorch threads (0: one per core)")] public int Threads { get; init; }
+
+    public DistillationOptions ToOptions() => new()
+    {
+        Epochs = Epochs, MaxLength = MaxLength, BatchSize = BatchSize, LearningRate = LearningRate, Seed = Seed,
+        ValidationFraction = ValidationFraction, FreezeWordEmbeddings = FreezeWordEmbeddings, Threads = Threads,
+    };
+
+    public override ValidationResult Validate()
+    {
+        var o = ToOptions();
+        var errors = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+        return System.ComponentModel.DataAnnotations.Validator.TryValidateObject(o, new(o), errors, true)
+            ? ValidationResult.Success()
+            : ValidationResult.Error(string.Join("; ", errors.Select(e => e.ErrorMessage)));
+    }
+}
+
+[CliCommand("distill", "Fine-tune the base encoder on teacher grades and write a model version directory")]
+public sealed class DistillCommand : AsyncCommand<DistillCommand.Settings>
+{
+    public sealed class Settings : DistillationSettings
+    {
+        [CommandOption("--pairs <JSONL>")] [Description("{qid, query, pid, passage} per line")] public string Pairs { get; init; } = "";
+        [CommandOption("--teacher-labels <QRELS>")] [Description("The teacher's grades as TREC qrels (qid 0 pid grade)")] public string TeacherLabels { get; init; } = "";
+        [CommandOption("--out <DIR>")] [Description("Model version directory to write (model.onnx, vocab.txt, metadata.json)")] public string Out { get; init; } = "";
+        [CommandOption("--teacher <NAME>")] [Description("Teacher name recorded in the metadata (default: the qrels file name)")] public string? Teacher { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (!File.Exists(Pairs)) return ValidationResult.Error($"--pairs: file '{Pairs}' not found");
+            if (!File.Exists(TeacherLabels)) return ValidationResult.Error($"--teacher-labels: file '{TeacherLabels}' not found");
+            if (string.IsNullOrWhiteSpace(Out)) return ValidationResult.Error("--out is required");
+            return base.Validate();
+        }
+    }
+
+    public override Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var options = settings.ToOptions();
+        var (examples, unlabeled) = PairFiles.Join(PairFiles.ReadPairs(settings.Pairs), PairFiles.ReadQrels(settings.TeacherLabels));
+        if (examples.Count == 0)
+        {
+            AnsiConsole.MarkupLine("[red]No pair in --pairs has a grade in --teacher-labels.[/]");
+            return Task.FromResult(1);
+        }
+        var teacher = settings.Teacher ?? Path.GetFileNameWithoutExtension(settings.TeacherLabels);
+        AnsiConsole.MarkupLine($"{examples.Count} pairs over {examples.Select(e => e.Qid).Distinct().Count()} queries ({unlabeled} pairs without a teacher grade skipped); teacher {Markup.Escape(teacher)}");
+        var baseModel = BaseEncoder.ReadModel(options.BaseModel);
+        DistillationResult result;
+        using (var vocab = BaseEncoder.OpenVocab(options.BaseModel))
+        {
+            var trainer = new DistillationTrainer(options, baseModel, vocab);
+            var started = DateTime.UtcNow;
+            result = trainer.Train(examples, checkpointDir: null,
+                progress: new Progress<DistillationProgress>(p => { if (p.Step % 20 == 0) AnsiConsole.MarkupLine($"  epoch {p.Epoch} step {p.Step}/{p.StepsPerEpoch} loss {p.Loss:F4}"); }),
+                onEpoch: e => AnsiConsole.MarkupLine($"epoch {e.Epoch}: loss {e.TrainLoss:F4}, validation κ_quad vs teacher {e.ValidationKappa?.ToString("F3") ?? "-"}, Pearson {e.ValidationPearson?.ToString("F3") ?? "-"}, {e.Seconds:F0} s ({e.PairsPerSecond:F1} pairs/s)"),
+                ct: cancellationToken);
+            AnsiConsole.MarkupLine($"trained in {(DateTime.UtcNow - started).TotalMinutes:F1} min; best epoch {result.BestEpoch}; thresholds {string.Join(" / ", result.Thresholds.Select(t => t.ToString("F3")))}");
+        }
+        using (result.Model)
+        {
+            var (onnx, metadata) = ModelVersionWriter.Build(result, options, new TrainingDataInfo(Path.GetFullPath(settings.Pairs), teacher, examples.Count, examples.Select(e => e.Qid).Distinct().Count()), baseModel, $"cross-encoder {teacher}");
+            using var vocab = BaseEncoder.OpenVocab(options.BaseModel);
+            var version = ModelVersionWriter.WriteTo(settings.Out, onnx, metadata, vocab);
+            AnsiConsole.MarkupLine($"wrote {Markup.Escape(version.Path)} (sha256 {version.Sha256})");
+        }
+        return Task.FromResult(0);
+    }
+}

@@ -1,0 +1,110 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using Relevance.Evaluation.Metrics;
+using Relevance.Slm;
+using Relevance.Training.Distillation;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Relevance.Cli.Commands;
+
+[CliCommand("experiment trec-dl", "Cross-validate distillation by query on TREC DL 2019 dev: base zero-shot vs fine-tuned vs teacher, against human grades")]
+public sealed class ExperimentCommand : AsyncCommand<ExperimentCommand.Settings>
+{
+    public sealed class Settings : DistillationSettings
+    {
+        [CommandOption("--data <DIR>")] [Description("Default: ../shared/data/trec-dl-2019-dev")] public string? Data { get; init; }
+        [CommandOption("--teacher-labels <QRELS>")] [Description("File under teacher-labels/ or a path")] public string TeacherLabels { get; init; } = "llama3-70b_4prompts.qrels";
+        [CommandOption("--folds <N>")] public int Folds { get; init; } = 5;
+        [CommandOption("--fold <K>")] [Description("Run only fold K (1-based); default all")] public int? Fold { get; init; }
+    }
+
+    private static readonly string[] Labelers = ["base zero-shot", "fine-tuned SLM", "teacher"];
+
+    public override Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var dir = settings.Data ?? PairFiles.FindSharedData("trec-dl-2019-dev");
+        if (dir is null || !File.Exists(Path.Combine(dir, "judged_pairs.jsonl")))
+        {
+            AnsiConsole.MarkupLine("[red]TREC DL data not found: pass --data <dir with judged_pairs.jsonl>.[/]");
+            return Task.FromResult(1);
+        }
+        var qrelsPath = File.Exists(settings.TeacherLabels) ? settings.TeacherLabels : Path.Combine(dir, "teacher-labels", settings.TeacherLabels);
+        var pairs = PairFiles.ReadPairs(Path.Combine(dir, "judged_pairs.jsonl"));
+        if (pairs.Any(p => p.Grade is null)) throw new InvalidDataException("Every benchmark pair needs a human grade.");
+        var teacher = PairFiles.ReadQrels(qrelsPath);
+        var options = settings.ToOptions();
+
+        // Folds by query, never by pair.
+        var qids = pairs.Select(p => p.Qid).Distinct().Order(StringComparer.Ordinal).ToArray();
+        new Random(options.Seed).Shuffle(qids);
+        var foldOf = qids.Select((q, i) => (q, i % settings.Folds)).ToDictionary(x => x.q, x => x.Item2);
+
+        AnsiConsole.MarkupLine($"{pairs.Count} pairs, {qids.Length} queries, {settings.Folds} folds; teacher {Markup.Escape(Path.GetFileName(qrelsPath))}; scoring the base encoder zero-shot…");
+        var cosine = BaseCosines(pairs, options.MaxLength);
+
+        var overall = Labelers.ToDictionary(l => l, _ => new List<JudgedPair>());
+        var table = new Table().AddColumns("fold", "labeler", "pairs", "acc", "κ", "κ_quad", "α_ord", "κ≥2", "NDCG@10", "pairwise", "min");
+        var folds = settings.Fold is { } only ? [only - 1] : Enumerable.Range(0, settings.Folds).ToArray();
+        foreach (var k in folds)
+        {
+            var watch = Stopwatch.StartNew();
+            var trainPairs = pairs.Where(p => foldOf[p.Qid] != k).ToList();
+            var testPairs = pairs.Where(p => foldOf[p.Qid] == k).ToList();
+            var (train, _) = PairFiles.Join(trainPairs, teacher);
+            AnsiConsole.MarkupLine($"fold {k + 1}: training on {train.Count} teacher-graded pairs of {train.Select(e => e.Qid).Distinct().Count()} queries, testing on {testPairs.Count} pairs of {testPairs.Select(p => p.Qid).Distinct().Count()} queries");
+
+            var baseThresholds = GradeCalibration.MatchDistribution(train.Select(e => cosine[(e.Qid, e.Pid)]).ToArray(), train.Select(e => (int)e.Target).ToArray());
+            var baseJudged = testPairs.Select(p => Judged(p, new PairScore(GradeCalibration.Grade(cosine[(p.Qid, p.Pid)], baseThresholds), cosine[(p.Qid, p.Pid)]))).ToList();
+            var teacherJudged = testPairs.Select(p => Judged(p, teacher.TryGetValue((p.Qid, p.Pid), out var g) ? new PairScore(g, g) : null)).ToList();
+
+            using var vocab = BaseEncoder.OpenVocab(options.BaseModel);
+            var trainer = new DistillationTrainer(options, BaseEncoder.ReadModel(options.BaseModel), vocab);
+            var result = trainer.Train(train, onEpoch: e => AnsiConsole.MarkupLine($"  epoch {e.Epoch}: loss {e.TrainLoss:F4}, validation κ_quad vs teacher {e.ValidationKappa?.ToString("F3") ?? "-"}, {e.Seconds / 60:F1} min"), ct: cancellationToken);
+            List<JudgedPair> slmJudged;
+            using (result.Model)
+            {
+                var scores = trainer.Predict(result.Model, testPairs.Select(p => new TrainingExample(p.Qid, p.Query, p.Pid, p.Passage, 0)).ToList());
+                slmJudged = testPairs.Select((p, i) => Judged(p, new PairScore(GradeCalibration.Grade(scores[i], result.Thresholds), scores[i]))).ToList();
+            }
+            var minutes = watch.Elapsed.TotalMinutes;
+            foreach (var (name, judged) in new[] { (Labelers[0], baseJudged), (Labelers[1], slmJudged), (Labelers[2], teacherJudged) })
+            {
+                overall[name].AddRange(judged);
+                AddRow(table, (k + 1).ToString(), name, AgreementReport.Compute(judged), name == Labelers[1] ? minutes : null);
+            }
+        }
+        foreach (var name in Labelers) AddRow(table, "all", name, AgreementReport.Compute(overall[name]), null);
+        AnsiConsole.Write(table);
+        return Task.FromResult(0);
+    }
+
+    private static JudgedPair Judged(JudgedText p, PairScore? prediction) => new(p.Qid, p.Pid, p.Grade!.Value, prediction);
+
+    private static void AddRow(Table table, string fold, string name, AgreementReport r, double? minutes) =>
+        table.AddRow(fold, name, $"{r.Labeled}/{r.Judged}", F(r.Accuracy), F(r.Kappa), F(r.QuadraticKappa), F(r.Alpha), F(r.BinaryKappa), F(r.Ndcg10), F(r.PairwiseAccuracy), minutes?.ToString("F1") ?? "");
+
+    private static string F(double x) => double.IsNaN(x) ? "-" : x.ToString("F3");
+
+    /// <summary>Cosine of the base encoder's mean-pooled embeddings (ONNX Runtime), per pair.</summary>
+    private static Dictionary<(string, string), double> BaseCosines(IReadOnlyList<JudgedText> pairs, int maxLength)
+    {
+        using var model = SlmModel.LoadBase(new OnnxSessionFactory(new OnnxRuntimeOptions { ExecutionProvider = ExecutionProvider.Cpu }), maxLength: maxLength);
+        var queries = pairs.Select(p => p.Query).Distinct().ToArray();
+        var passages = pairs.Select(p => p.Passage).Distinct().ToArray();
+        var qe = model.Embed(queries.Select(model.Tokenizer.EncodeSingle).ToArray());
+        var pe = model.Embed(passages.Select(model.Tokenizer.EncodeSingle).ToArray());
+        var qIndex = queries.Select((q, i) => (q, i)).ToDictionary(x => x.q, x => x.i);
+        var pIndex = passages.Select((p, i) => (p, i)).ToDictionary(x => x.p, x => x.i);
+        var result = new Dictionary<(string, string), double>();
+        foreach (var p in pairs)
+        {
+            var a = qe[qIndex[p.Query]];
+            var b = pe[pIndex[p.Passage]];
+            double dot = 0;
+            for (var i = 0; i < a.Length; i++) dot += a[i] * b[i];
+            result[(p.Qid, p.Pid)] = dot;
+        }
+        return result;
+    }
+}

@@ -1,0 +1,64 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Relevance.Slm;
+using Relevance.Training.Model;
+
+namespace Relevance.Training.Distillation;
+
+/// <summary>Where the training pairs came from, for the model version's lineage.</summary>
+public sealed record TrainingDataInfo(string Source, string Teacher, int Pairs, int Queries);
+
+/// <summary>Turns a distillation result into a model version (model.onnx + vocab.txt + metadata.json).</summary>
+public static class ModelVersionWriter
+{
+    public static (byte[] Onnx, ModelMetadata Metadata) Build(DistillationResult result, DistillationOptions options, TrainingDataInfo data, byte[] baseModel, string name)
+    {
+        var onnx = CrossEncoderOnnxWriter.Write(baseModel, result.Model);
+        var metadata = new ModelMetadata
+        {
+            Name = name,
+            BaseModel = BaseEncoder.CanonicalName(options.BaseModel),
+            Kind = ModelKinds.CrossEncoder,
+            MaxLength = options.MaxLength,
+            GradeThresholds = result.Thresholds,
+            Precision = "fp32",
+            Sha256 = Convert.ToHexStringLower(SHA256.HashData(onnx)),
+            ParentSha256 = Convert.ToHexStringLower(SHA256.HashData(baseModel)),
+            CreatedAt = DateTime.UtcNow,
+            Extra = new Dictionary<string, JsonElement>
+            {
+                ["teacher"] = JsonSerializer.SerializeToElement(data.Teacher),
+                ["trainingData"] = JsonSerializer.SerializeToElement(new
+                {
+                    data.Source, data.Pairs, data.Queries,
+                    trainPairs = result.TrainPairs, trainQueries = result.TrainQueries,
+                    validationPairs = result.ValidationPairs, validationQueries = result.ValidationQueries,
+                    split = "by query",
+                }, ModelMetadata.Json),
+                ["hyperParameters"] = JsonSerializer.SerializeToElement(options, ModelMetadata.Json),
+                ["loss"] = JsonSerializer.SerializeToElement("mse on the teacher grade"),
+                ["thresholds"] = JsonSerializer.SerializeToElement("matched to the teacher's grade distribution on validation queries"),
+                ["validation"] = JsonSerializer.SerializeToElement(new
+                {
+                    quadraticKappaVsTeacher = result.ValidationKappa,
+                    pearsonVsTeacher = result.ValidationPearson,
+                    bestEpoch = result.BestEpoch,
+                    epochs = result.Epochs,
+                }, ModelMetadata.Json),
+                ["tokenizer"] = JsonSerializer.SerializeToElement("WordPiece, lower-cased, accents stripped; [CLS] query [SEP] passage [SEP], passage truncated first"),
+            },
+        };
+        return (onnx, metadata);
+    }
+
+    /// <summary>Writes the version into <paramref name="directory"/> itself (the CLI's --out).</summary>
+    public static ModelVersionDirectory WriteTo(string directory, byte[] onnx, ModelMetadata metadata, Stream vocab)
+    {
+        Directory.CreateDirectory(directory);
+        File.WriteAllBytes(Path.Combine(directory, ModelVersionDirectory.ModelFile), onnx);
+        using (var file = File.Create(Path.Combine(directory, ModelVersionDirectory.VocabFile))) vocab.CopyTo(file);
+        metadata.Sha256 = Convert.ToHexStringLower(SHA256.HashData(onnx));
+        metadata.Write(Path.Combine(directory, ModelVersionDirectory.MetadataFile));
+        return ModelVersionDirectory.Open(directory, metadata.Sha256);
+    }
+}

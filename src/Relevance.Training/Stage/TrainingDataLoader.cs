@@ -1,0 +1,43 @@
+using Microsoft.EntityFrameworkCore;
+using Relevance.Data;
+using Relevance.Data.Entities;
+using Relevance.Training.Distillation;
+
+namespace Relevance.Training.Stage;
+
+/// <summary>
+/// The training pairs of a request: the teacher's judgments of the request's run joined to pairs →
+/// query and passage text; without a run, imported judgments (qrels) joined to benchmark texts by qid/pid.
+/// The target is the judgment's score (the expected grade when the teacher gave a distribution, else the grade).
+/// </summary>
+public sealed class TrainingDataLoader(IDbContextFactory<RelevanceDbContext> factory)
+{
+    public async Task<List<TrainingExample>> LoadAsync(TrainingRequest request, CancellationToken ct)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        List<TrainingExample> examples;
+        if (request.RunId is { } runId)
+        {
+            examples = await (
+                from j in db.TeacherJudgments
+                where j.RunId == runId && j.Teacher == request.Teacher && j.PairId != null
+                join p in db.Pairs on j.PairId equals p.Id
+                where p.Split == "train"
+                join q in db.Queries on p.QueryId equals q.Id
+                join s in db.Passages on p.PassageId equals s.Id
+                orderby j.Id
+                select new TrainingExample(q.Id.ToString(), q.Text, s.Id.ToString(), s.Text, j.Score)).ToListAsync(ct);
+        }
+        else
+        {
+            var judgments = await db.TeacherJudgments.Where(j => j.RunId == null && j.Teacher == request.Teacher)
+                .OrderBy(j => j.Id).Select(j => new { j.Qid, j.Pid, j.Score }).ToListAsync(ct);
+            var texts = await db.BenchmarkJudgments.Select(b => new { b.Qid, b.Pid, b.Query, b.Passage }).ToListAsync(ct);
+            var byKey = texts.GroupBy(t => (t.Qid, t.Pid)).ToDictionary(g => g.Key, g => g.First());
+            examples = judgments.Where(j => byKey.ContainsKey((j.Qid, j.Pid)))
+                .Select(j => { var t = byKey[(j.Qid, j.Pid)]; return new TrainingExample(j.Qid, t.Query, j.Pid, t.Passage, j.Score); }).ToList();
+        }
+        // Several judgments of one pair (re-scoring) would weigh it twice: keep the latest.
+        return examples.GroupBy(e => (e.Qid, e.Pid)).Select(g => g.Last()).ToList();
+    }
+}

@@ -1,0 +1,101 @@
+using Microsoft.EntityFrameworkCore;
+using Relevance.Data;
+using Relevance.Data.Entities;
+
+namespace Relevance.Training.Stage;
+
+/// <summary>Claims, heartbeats and finishes training requests; the claim is the only coordination between workers.</summary>
+public sealed class TrainingRequestStore(IDbContextFactory<RelevanceDbContext> factory, TimeProvider clock)
+{
+    /// <summary>
+    /// Claims the oldest pending request, or a running one whose worker stopped heartbeating.
+    /// PostgreSQL: <c>FOR UPDATE SKIP LOCKED</c>, so concurrent workers never claim the same row and never wait
+    /// on each other. SQLite (one process): a conditional UPDATE that only succeeds if the row is still claimable.
+    /// </summary>
+    public async Task<TrainingRequest?> ClaimAsync(string workerId, TimeSpan staleAfter, int maxAttempts, CancellationToken ct)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var stale = now - staleAfter;
+        Guid? claimed;
+        if (db.Database.IsNpgsql())
+        {
+            claimed = await db.Database.SqlQuery<Guid>($"""
+                UPDATE training_requests
+                SET status = {(int)TrainingStatus.Running}, claimed_by = {workerId}, claimed_at = {now}, heartbeat_at = {now}, attempts = attempts + 1
+                WHERE id = (
+                    SELECT id FROM training_requests
+                    WHERE (status = {(int)TrainingStatus.Pending} OR (status = {(int)TrainingStatus.Running} AND heartbeat_at < {stale}))
+                      AND attempts < {maxAttempts}
+                    ORDER BY created_at
+                    LIMIT 1
+                    FOR UPDATE SKIP LOCKED)
+                RETURNING id AS "Value"
+                """).ToListAsync(ct) is [var id] ? id : null;
+        }
+        else
+        {
+            var candidate = await db.TrainingRequests
+                .Where(r => (r.Status == TrainingStatus.Pending || (r.Status == TrainingStatus.Running && r.HeartbeatAt < stale)) && r.Attempts < maxAttempts)
+                .OrderBy(r => r.CreatedAt).Select(r => (Guid?)r.Id).FirstOrDefaultAsync(ct);
+            if (candidate is null) return null;
+            var updated = await db.TrainingRequests
+                .Where(r => r.Id == candidate && (r.Status == TrainingStatus.Pending || (r.Status == TrainingStatus.Running && r.HeartbeatAt < stale)))
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, TrainingStatus.Running).SetProperty(r => r.ClaimedBy, workerId)
+                    .SetProperty(r => r.ClaimedAt, now).SetProperty(r => r.HeartbeatAt, now).SetProperty(r => r.Attempts, r => r.Attempts + 1), ct);
+            claimed = updated == 1 ? candidate : null;
+        }
+        if (claimed is null) return null;
+        return await db.TrainingRequests.AsNoTracking().SingleAsync(r => r.Id == claimed, ct);
+    }
+
+    /// <summary>Records liveness and progress; false when another worker has taken the request over.</summary>
+    public async Task<bool> HeartbeatAsync(Guid id, string workerId, double progress, string? checkpoint, CancellationToken ct)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var now = clock.GetUtcNow().UtcDateTime;
+        return await db.TrainingRequests.Where(r => r.Id == id && r.ClaimedBy == workerId && r.Status == TrainingStatus.Running)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.HeartbeatAt, now).SetProperty(r => r.Progress, progress).SetProperty(r => r.CheckpointPath, checkpoint), ct) == 1;
+    }
+
+    /// <summary>
+    /// Registers the version exactly once per request (unique TrainingRequestId) and completes the request.
+    /// Returns the registered version, which is an earlier worker's if one got there first.
+    /// </summary>
+    public async Task<ModelVersion> CompleteAsync(Guid requestId, ModelVersion version, CancellationToken ct)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var existing = await db.ModelVersions.AsNoTracking().FirstOrDefaultAsync(v => v.TrainingRequestId == requestId || v.Sha256 == version.Sha256, ct);
+        if (existing is null)
+        {
+            db.ModelVersions.Add(version);
+            try
+            {
+                await db.SaveChangesAsync(ct);
+                existing = version;
+            }
+            catch (DbUpdateException)
+            {
+                // A concurrent worker registered it between our check and insert: use theirs.
+                db.ChangeTracker.Clear();
+                existing = await db.ModelVersions.AsNoTracking().FirstAsync(v => v.TrainingRequestId == requestId || v.Sha256 == version.Sha256, ct);
+            }
+        }
+        var now = clock.GetUtcNow().UtcDateTime;
+        await db.TrainingRequests.Where(r => r.Id == requestId).ExecuteUpdateAsync(s => s
+            .SetProperty(r => r.Status, TrainingStatus.Completed).SetProperty(r => r.Progress, 1.0)
+            .SetProperty(r => r.ModelVersionId, existing.Id).SetProperty(r => r.CompletedAt, now).SetProperty(r => r.Error, (string?)null), ct);
+        return existing;
+    }
+
+    /// <summary>Records a failure; the request goes back to pending until it runs out of attempts.</summary>
+    public async Task FailAsync(Guid requestId, string error, int maxAttempts, CancellationToken ct)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var request = await db.TrainingRequests.SingleAsync(r => r.Id == requestId, ct);
+        request.Error = error.Length > 4000 ? error[..4000] : error;
+        request.Status = request.Attempts >= maxAttempts ? TrainingStatus.Failed : TrainingStatus.Pending;
+        request.ClaimedBy = null;
+        await db.SaveChangesAsync(ct);
+    }
+}

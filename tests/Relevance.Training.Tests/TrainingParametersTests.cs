@@ -1,0 +1,49 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Relevance.Contracts;
+using Relevance.Data.Entities;
+using Relevance.Testing;
+using Relevance.Training.Stage;
+using Xunit;
+
+namespace Relevance.Training.Tests;
+
+public sealed class When_training_parameters_are_read_from_a_request
+{
+    [Fact]
+    public void Should_override_the_defaults_by_case_insensitive_name()
+    {
+        var o = TrainingJobRunner.ParseParameters("""{"epochs": "1", "maxLength": "64", "BATCH-SIZE": "4", "lr": "2e-5", "freezeWordEmbeddings": "true"}""");
+        Assert.Equal((1, 64, 4, 2e-5, true), (o.Epochs, o.MaxLength, o.BatchSize, o.LearningRate, o.FreezeWordEmbeddings));
+        Assert.Equal(new Distillation.DistillationOptions().ValidationFraction, o.ValidationFraction);
+    }
+
+    [Theory]
+    [InlineData("""{"epoch": "1"}""", "Unknown training parameter 'epoch'")]
+    [InlineData("""{"epochs": "one"}""", "Training parameter 'epochs': 'one' is not a valid value")]
+    [InlineData("""{"maxLength": "4096"}""", "Invalid training parameters")]
+    public void Should_reject_unknown_names_and_bad_values_with_a_clear_message(string json, string message)
+    {
+        var e = Assert.Throws<ArgumentException>(() => TrainingJobRunner.ParseParameters(json));
+        Assert.Contains(message, e.Message);
+    }
+
+    [SkippableFact]
+    public async Task Should_fail_the_request_once_with_the_reason_recorded_instead_of_retrying()
+    {
+        await using var backend = await TestBackend.CreateAsync(Backend.InMemorySqlite);
+        backend.Configuration["Training:PollSeconds"] = "0.1";
+        var host = await backend.StartHostAsync(b => b.AddTraining());
+        var requestId = NewId.NextGuid();
+        await host.Services.GetRequiredService<IBus>().Publish(new TrainModelVersion(requestId, null, "t", null, new Dictionary<string, string> { ["epochs"] = "one" }));
+
+        var request = await When_a_TrainModelVersion_request_is_published.WaitForRequestAsync(backend, requestId,
+            r => r is { Status: TrainingStatus.Failed or TrainingStatus.Completed }, TimeSpan.FromSeconds(60));
+        Assert.Equal(TrainingStatus.Failed, request!.Status);
+        Assert.Equal(1, request.Attempts);
+        Assert.Contains("'epochs': 'one'", request.Error);
+        await using var db = backend.CreateDbContext();
+        Assert.Empty(await db.ModelVersions.ToListAsync());
+    }
+}
