@@ -14,7 +14,12 @@ public sealed class OnnxSessionFactory(OnnxRuntimeOptions options, Action<string
 
     public InferenceSession Create(byte[] model, string what)
     {
-        if (options.ExecutionProvider != ExecutionProvider.Cpu)
+        if (options.ExecutionProvider == ExecutionProvider.Auto && !CudaLibrariesPresent.Value)
+        {
+            // Probing first keeps ONNX Runtime from printing a provider-load error on every CPU-only machine.
+            log?.Invoke($"ONNX Runtime: no CUDA driver/libraries found (libcuda.so.1, libcublasLt.so.13); {what} runs on the CPU.");
+        }
+        else if (options.ExecutionProvider != ExecutionProvider.Cpu)
         {
             var cuda = NewOptions();
             try
@@ -37,6 +42,15 @@ public sealed class OnnxSessionFactory(OnnxRuntimeOptions options, Action<string
         log?.Invoke($"ONNX Runtime: {what} on the CPU ({(options.IntraOpThreads == 0 ? "default" : options.IntraOpThreads.ToString())} intra-op threads).");
         return new InferenceSession(model, cpu);
     }
+
+    /// <summary>Whether the CUDA driver and the CUDA 13 libraries the provider links against can be loaded.</summary>
+    private static readonly Lazy<bool> CudaLibrariesPresent = new(() =>
+        new[] { "libcuda.so.1", "libcudart.so.13", "libcublasLt.so.13" }.All(name =>
+        {
+            if (!System.Runtime.InteropServices.NativeLibrary.TryLoad(name, out var handle)) return false;
+            System.Runtime.InteropServices.NativeLibrary.Free(handle);
+            return true;
+        }));
 
     private SessionOptions NewOptions()
     {
