@@ -86,6 +86,8 @@ psql_su -d postgres <<SQL >/dev/null
 SELECT format('CREATE ROLE %I LOGIN PASSWORD %L CREATEDB', '$DB_USER', '$DB_PASS')
  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$DB_USER')\gexec
 ALTER ROLE "$DB_USER" CREATEDB PASSWORD '$DB_PASS';
+-- Tests drop their own databases WITH (FORCE), which must be able to end lingering backends.
+GRANT pg_signal_backend TO "$DB_USER";
 SELECT format('CREATE DATABASE %I OWNER %I', '$DB_NAME', '$DB_USER')
  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$DB_NAME')\gexec
 SQL

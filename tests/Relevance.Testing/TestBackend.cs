@@ -157,8 +157,16 @@ public sealed class TestBackend : IAsyncDisposable
             NpgsqlConnection.ClearAllPools();
             await using var conn = new NpgsqlConnection(_pgAdmin);
             await conn.OpenAsync();
-            await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_database}\" WITH (FORCE)", conn);
-            await cmd.ExecuteNonQueryAsync();
+            try
+            {
+                await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_database}\" WITH (FORCE)", conn);
+                await cmd.ExecuteNonQueryAsync();
+            }
+            catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.ObjectInUse)
+            {
+                // A backend we may not signal (autovacuum, another role) still holds the database: it is
+                // uniquely named, so leaving it for the next server reset harms no other test.
+            }
         }
         if (_vhost is { } v)
         {
