@@ -29,7 +29,23 @@ public sealed partial class DatabaseInitializer(
             await using var db = await factory.CreateDbContextAsync(ct);
             if (options.Value.Provider == DatabaseProvider.Postgres)
             {
-                await db.Database.MigrateAsync(ct);
+                // Several worker processes start at once: one migrates while the others wait on a
+                // session-level advisory lock (EF's own migration lock does not cover creating the history table).
+                await using var gate = new Npgsql.NpgsqlConnection(db.Database.GetConnectionString());
+                await gate.OpenAsync(ct);
+                await using (var lockCmd = new Npgsql.NpgsqlCommand("SELECT pg_advisory_lock(72431001)", gate))
+                {
+                    await lockCmd.ExecuteNonQueryAsync(ct);
+                }
+                try
+                {
+                    await db.Database.MigrateAsync(ct);
+                }
+                finally
+                {
+                    await using var unlock = new Npgsql.NpgsqlCommand("SELECT pg_advisory_unlock(72431001)", gate);
+                    await unlock.ExecuteNonQueryAsync(CancellationToken.None);
+                }
             }
             else
             {
