@@ -10,7 +10,12 @@ WORKERS="${WORKERS:-pipeline,ingest synthesis negatives teacher training evaluat
 ARTIFACTS="${Artifacts__Root:-$PWD/.relevance}"
 mkdir -p "$DIR" "$ARTIFACTS"
 
+# Connection strings already in the environment win over the defaults services-up.sh exports.
+given_pg="${ConnectionStrings__Postgres:-}"
+given_mq="${RabbitMq__Uri:-}"
 eval "$(bash ops/services-up.sh)"
+[ -n "$given_pg" ] && export ConnectionStrings__Postgres="$given_pg"
+[ -n "$given_mq" ] && export RabbitMq__Uri="$given_mq"
 if [ ! -f src/Relevance.Workers/bin/Release/net10.0/Relevance.Workers.dll ] || [ "${REBUILD:-0}" = 1 ]; then
   dotnet build src/Relevance.Workers -c Release -nologo -clp:ErrorsOnly >&2
 fi
