@@ -28,14 +28,14 @@ for stages in $WORKERS; do
   Stages="$stages" \
   Messaging__Transport=RabbitMq Messaging__RabbitMqUri="$RabbitMq__Uri" \
   Database__Provider=Postgres Database__ConnectionString="$ConnectionStrings__Postgres" \
-  Artifacts__Root="$ARTIFACTS" Urls="http://127.0.0.1:$((8100 + i))" \
+  Artifacts__Root="$ARTIFACTS" Urls="http://127.0.0.1:$((${PORT_BASE:-8100} + i))" \
     setsid nohup dotnet "$DLL" >"$DIR/$name.log" 2>&1 </dev/null &
   echo $! >"$DIR/$name.pid"
-  echo "[workers-up] $name (pid $!, health http://127.0.0.1:$((8100 + i))/health)" >&2
+  echo "[workers-up] $name (pid $!, health http://127.0.0.1:$((${PORT_BASE:-8100} + i))/health)" >&2
 done
 # Ready when every worker answers its health check (database migrated, bus connected).
 for f in "$DIR"/*.pid; do
-  port=$(( 8100 + $(basename "$f" | cut -d- -f2) ))
+  port=$(( ${PORT_BASE:-8100} + $(basename "$f" | cut -d- -f2) ))
   for _ in $(seq 1 240); do
     if curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1; then break; fi
     kill -0 "$(cat "$f")" 2>/dev/null || { echo "[workers-up] $(basename "$f" .pid) exited; see its log" >&2; exit 1; }
