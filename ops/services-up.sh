@@ -83,6 +83,7 @@ done
 "$PGBIN/pg_isready" -h 127.0.0.1 -p "$PG_PORT" -q || { log "PostgreSQL not ready"; exit 1; }
 psql_su() { as_postgres psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -qAt "$@"; }
 psql_su -d postgres <<SQL >/dev/null
+SET client_min_messages = warning;
 SELECT format('CREATE ROLE %I LOGIN PASSWORD %L CREATEDB', '$DB_USER', '$DB_PASS')
  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$DB_USER')\gexec
 ALTER ROLE "$DB_USER" CREATEDB PASSWORD '$DB_PASS';
