@@ -19,5 +19,15 @@ export RELEVANCE_REQUIRE_SERVICES=1
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 dotnet build Workers.sln -c Release -warnaserror -nologo -clp:ErrorsOnly
-dotnet test Workers.sln -c Release --no-build --nologo \
-  --logger "console;verbosity=normal" --blame-hang-timeout 10m "$@"
+
+# One test project at a time (-m:1): the suites start real hosts, workers and training runs, and two of
+# them at once on 2 cores turned timing margins into flakes. Each project writes a TRX file; the
+# summary below names every failed test last, where a truncated CI log still shows it.
+results="$(pwd)/TestResults/ci"
+rm -rf "$results"
+status=0
+dotnet test Workers.sln -c Release --no-build --nologo -m:1 \
+  --logger "console;verbosity=minimal" --logger "trx" --results-directory "$results" \
+  --blame-hang-timeout 10m "$@" || status=$?
+bash ops/test-summary.sh "$results" || status=$((status == 0 ? 1 : status))
+exit "$status"

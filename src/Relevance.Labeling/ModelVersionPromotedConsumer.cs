@@ -27,7 +27,9 @@ public sealed class ModelVersionPromotedConsumerDefinition : ConsumerDefinition<
     {
         Endpoint(e =>
         {
-            e.InstanceId = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40].ToLowerInvariant();
+            var id = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
+            // Queue names stay short; a short host name (a container's) makes the id shorter than the cap.
+            e.InstanceId = id[..Math.Min(id.Length, 40)].ToLowerInvariant();
             e.Temporary = true;
         });
     }

@@ -23,11 +23,15 @@ public class When_requests_are_rate_limited
             Assert.True(lease.IsAcquired);
             done[i] = clock.GetUtcNow();
         }).ToList();
-        // Advance the fake clock a second at a time until every acquisition went through.
-        for (var s = 0; s < 600 && tasks.Any(t => !t.IsCompleted); s++)
+        // Advance the fake clock a second at a time. Before it moves on, the waiters the limit lets through
+        // by then (burst, then one every 2 s) must have recorded their time: on a loaded machine a fixed
+        // real-time pause was not always enough, and a limiter that lets fewer through fails here.
+        for (var s = 1; s <= 600 && tasks.Any(t => !t.IsCompleted); s++)
         {
             clock.Advance(TimeSpan.FromSeconds(1));
-            await Task.Delay(20); // let the served waiters record the time before the clock moves on
+            var due = Math.Min(n, throttle.RequestBurst + s / 2);
+            await Eventually.WaitAsync(() => Task.FromResult(tasks.Count(t => t.IsCompleted)), c => c >= due, TimeSpan.FromSeconds(10),
+                $"{due} acquisitions by {s} s on the fake clock");
         }
         await Task.WhenAll(tasks);
         // 30/min = one permit every 2 s, burst 1: the 7th waits 6 × 2 s.

@@ -21,7 +21,7 @@ public class When_pairs_are_scored_through_faults
         backend.Configuration["Llm:Endpoint"] = server.BaseUrl.ToString();
         backend.Configuration["Llm:ApiKey"] = "sk-test-never-logged";
         backend.Configuration["Llm:Model"] = "gpt-4o";
-        backend.Configuration["Llm:TimeoutSeconds"] = "1";
+        backend.Configuration["Llm:TimeoutSeconds"] = "2"; // past a loaded machine's normal answers, short of the 5 s fault
         backend.Configuration["Llm:RetryBaseDelaySeconds"] = "0.05";
         backend.Configuration["Llm:MaxRetries"] = "4";
         backend.Configuration["Llm:RequestsPerMinute"] = "0";

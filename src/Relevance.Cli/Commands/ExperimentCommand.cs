@@ -19,7 +19,7 @@ public sealed class ExperimentCommand : AsyncCommand<ExperimentCommand.Settings>
         [CommandOption("--fold <K>")] [Description("Run only fold K (1-based); default all")] public int? Fold { get; init; }
     }
 
-    private static readonly string[] Labelers = ["base zero-shot", "fine-tuned SLM", "teacher"];
+    private static readonly string[] Labelers = ["base zero-shot", "fine-tuned SLM", "SLM + base prior", "teacher"];
 
     public override Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
@@ -61,14 +61,20 @@ public sealed class ExperimentCommand : AsyncCommand<ExperimentCommand.Settings>
             using var vocab = BaseEncoder.OpenVocab(options.BaseModel);
             var trainer = new DistillationTrainer(options, BaseEncoder.ReadModel(options.BaseModel), vocab);
             var result = trainer.Train(train, onEpoch: e => AnsiConsole.MarkupLine($"  epoch {e.Epoch}: loss {e.TrainLoss:F4}, validation κ_quad vs teacher {e.ValidationKappa?.ToString("F3") ?? "-"}, {e.Seconds / 60:F1} min"), ct: cancellationToken);
-            List<JudgedPair> slmJudged;
+            List<JudgedPair> slmJudged, mixJudged;
             using (result.Model)
             {
                 var scores = trainer.Predict(result.Model, testPairs.Select(p => new TrainingExample(p.Qid, p.Query, p.Pid, p.Passage, 0)).ToList());
                 slmJudged = testPairs.Select((p, i) => Judged(p, new PairScore(GradeCalibration.Grade(scores[i], result.Thresholds), scores[i]))).ToList();
+                // The pretrained similarity as a prior: the mean of the student's and the base cosine's
+                // z-scores, cut where the training queries' teacher grade shares fall. Only the unlabeled
+                // test scores and the training teacher's grades are used.
+                var mixed = ZMix(scores.Select(x => (double)x).ToArray(), testPairs.Select(p => cosine[(p.Qid, p.Pid)]).ToArray());
+                var mixThresholds = GradeCalibration.MatchDistribution(mixed, Proportional(train.Select(e => (int)e.Target).ToArray(), mixed.Length));
+                mixJudged = testPairs.Select((p, i) => Judged(p, new PairScore(GradeCalibration.Grade(mixed[i], mixThresholds), mixed[i]))).ToList();
             }
             var minutes = watch.Elapsed.TotalMinutes;
-            foreach (var (name, judged) in new[] { (Labelers[0], baseJudged), (Labelers[1], slmJudged), (Labelers[2], teacherJudged) })
+            foreach (var (name, judged) in new[] { (Labelers[0], baseJudged), (Labelers[1], slmJudged), (Labelers[2], mixJudged), (Labelers[3], teacherJudged) })
             {
                 overall[name].AddRange(judged);
                 AddRow(table, (k + 1).ToString(), name, AgreementReport.Compute(judged), name == Labelers[1] ? minutes : null);
@@ -77,6 +83,33 @@ public sealed class ExperimentCommand : AsyncCommand<ExperimentCommand.Settings>
         foreach (var name in Labelers) AddRow(table, "all", name, AgreementReport.Compute(overall[name]), null);
         AnsiConsole.Write(table);
         return Task.FromResult(0);
+    }
+
+    private static double[] ZMix(IReadOnlyList<double> a, IReadOnlyList<double> b)
+    {
+        static double[] Z(IReadOnlyList<double> x)
+        {
+            var mean = x.Average();
+            var sd = Math.Sqrt(x.Sum(v => (v - mean) * (v - mean)) / Math.Max(1, x.Count - 1));
+            return x.Select(v => sd > 0 ? (v - mean) / sd : 0).ToArray();
+        }
+        var (za, zb) = (Z(a), Z(b));
+        return za.Select((v, i) => (v + zb[i]) / 2).ToArray();
+    }
+
+    /// <summary>n grades in the shares of <paramref name="grades"/> (for calibrating scores that have no grades).</summary>
+    private static int[] Proportional(int[] grades, int n)
+    {
+        var result = new int[n];
+        var cumulative = 0;
+        var filled = 0;
+        for (var g = 0; g <= 3; g++)
+        {
+            cumulative += grades.Count(x => x == g);
+            var upTo = g == 3 ? n : (int)Math.Round((double)cumulative / grades.Length * n);
+            for (; filled < upTo; filled++) result[filled] = g;
+        }
+        return result;
     }
 
     private static JudgedPair Judged(JudgedText p, PairScore? prediction) => new(p.Qid, p.Pid, p.Grade!.Value, prediction);
