@@ -27,6 +27,12 @@ public sealed class OnnxRuntimeOptions
     [Range(0, 256)]
     public int InterOpThreads { get; set; } = 1;
 
+    /// <summary>
+    /// Whether idle intra-op threads spin. Off by default: in a worker the bus, the database driver and
+    /// the tokenizer share the cores with inference, and spinning threads take their time away.
+    /// </summary>
+    public bool AllowSpinning { get; set; }
+
     /// <summary>Pairs per ONNX Runtime call, after length bucketing.</summary>
     [Range(1, 4096)]
     public int BatchSize { get; set; } = 32;

@@ -67,6 +67,7 @@ public sealed class OnnxSessionFactory(OnnxRuntimeOptions options, Action<string
         };
         if (options.IntraOpThreads > 0) o.IntraOpNumThreads = options.IntraOpThreads;
         if (options.InterOpThreads > 0) o.InterOpNumThreads = options.InterOpThreads;
+        o.AddSessionConfigEntry("session.intra_op.allow_spinning", options.AllowSpinning ? "1" : "0");
         return o;
     }
 

@@ -129,6 +129,7 @@ public sealed class BenchLabelingCommand : AsyncCommand<BenchLabelingCommand.Set
         GraphOptimization = o.GraphOptimization,
         IntraOpThreads = o.IntraOpThreads,
         InterOpThreads = o.InterOpThreads,
+        AllowSpinning = o.AllowSpinning,
         BatchSize = o.BatchSize,
         MaxLength = maxLength,
     };
