@@ -22,10 +22,15 @@ public sealed record LlmBatchStatus(string Id, string Status, string? OutputFile
 
 /// <summary>
 /// One line of a batch's output or error file. Either <see cref="Response"/> (HTTP 200 with a readable
-/// chat completion, priced at the batch discount) or <see cref="Error"/> is set; <see cref="Raw"/> is the
-/// line as received. <see cref="CustomId"/> is null only when the line is too broken to say whose it is.
+/// chat completion, priced at the batch discount) or <see cref="Error"/> is set, with <see cref="ErrorCode"/>
+/// (the API's code such as <c>batch_expired</c>, <c>http_500</c>, or <c>unreadable</c>); <see cref="Raw"/> is
+/// the line as received. <see cref="CustomId"/> is null only when the line is too broken to say whose it is.
 /// </summary>
-public sealed record LlmBatchResult(string? CustomId, LlmResponse? Response, string? Error, string Raw);
+public sealed record LlmBatchResult(string? CustomId, LlmResponse? Response, string? Error, string Raw, string? ErrorCode = null)
+{
+    /// <summary>The request never ran (the batch expired or was cancelled first): sending it again may succeed.</summary>
+    public bool NotRun => ErrorCode is "batch_expired" or "batch_cancelled";
+}
 
 /// <summary>
 /// The OpenAI Batch API through the SDK's <see cref="OpenAIFileClient"/> and <see cref="BatchClient"/>
@@ -160,22 +165,23 @@ public sealed partial class LlmBatchClient
         {
             // Attribute it if the custom_id survived, so the pair's failure says what really happened.
             var id = CustomIdRx().Match(line) is { Success: true } m ? m.Groups[1].Value : null;
-            return new LlmBatchResult(id, null, $"unreadable batch output line ({ex.Message.Split('.')[0]})", line);
+            return new LlmBatchResult(id, null, $"unreadable batch output line ({ex.Message.Split('.')[0]})", line, "unreadable");
         }
         var customId = item["custom_id"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
         if (item["error"] is JsonObject error)
         {
-            return new LlmBatchResult(customId, null, $"batch request error {error["code"]}: {error["message"]}", line);
+            var errorCode = error["code"]?.ToString() ?? "error";
+            return new LlmBatchResult(customId, null, $"batch request error {errorCode}: {error["message"]}", line, errorCode);
         }
         if (item["response"] is not JsonObject response)
         {
-            return new LlmBatchResult(customId, null, "batch line has neither a response nor an error", line);
+            return new LlmBatchResult(customId, null, "batch line has neither a response nor an error", line, "unreadable");
         }
         var status = response["status_code"] is JsonValue sc && sc.TryGetValue<int>(out var code) ? code : 0;
         if (status != (int)HttpStatusCode.OK)
         {
             var message = response["body"]?["error"]?["message"]?.ToString() ?? response["body"]?.ToJsonString() ?? "";
-            return new LlmBatchResult(customId, null, $"http {status}: {(message.Length > 300 ? message[..300] : message)}", line);
+            return new LlmBatchResult(customId, null, $"http {status}: {(message.Length > 300 ? message[..300] : message)}", line, $"http_{status}");
         }
         try
         {
@@ -187,7 +193,7 @@ public sealed partial class LlmBatchClient
         }
         catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or KeyNotFoundException)
         {
-            return new LlmBatchResult(customId, null, $"unreadable completion in batch output ({ex.Message.Split('.')[0]})", line);
+            return new LlmBatchResult(customId, null, $"unreadable completion in batch output ({ex.Message.Split('.')[0]})", line, "unreadable");
         }
     }
 

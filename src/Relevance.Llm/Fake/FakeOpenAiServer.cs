@@ -106,6 +106,9 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
     /// <summary>Batches created (POST /v1/batches that succeeded).</summary>
     public int BatchesCreated => _log.Count(r => r.Method == "POST" && r.Path == "/v1/batches" && r.Status == 200);
 
+    /// <summary>A stored file's content (uploads and batch output alike), or null.</summary>
+    public string? FileText(string id) => _files.TryGetValue(id, out var f) ? Encoding.UTF8.GetString(f.Bytes) : null;
+
     /// <summary>Files uploaded (POST /v1/files).</summary>
     public int FilesUploaded => _log.Count(r => r.Method == "POST" && r.Path == "/v1/files");
 
