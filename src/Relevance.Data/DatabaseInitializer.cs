@@ -52,6 +52,7 @@ public sealed partial class DatabaseInitializer(
                 var path = new SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource;
                 if (!string.IsNullOrEmpty(path) && Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir) Directory.CreateDirectory(dir);
                 await db.Database.EnsureCreatedAsync(ct);
+                await CreateMissingSqliteTablesAsync(db, ct);
                 // WAL lets readers (progress bars, reports) run beside the writing consumers.
                 await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
             }
@@ -61,6 +62,33 @@ public sealed partial class DatabaseInitializer(
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// EnsureCreated does nothing to a database that already has tables, so a SQLite file made by an
+    /// earlier version would lack the tables added since (teacher_batches, …). Running the model's create
+    /// script with IF NOT EXISTS adds them and leaves the rest alone. (New columns on old tables are not
+    /// covered: delete the embedded database, or use PostgreSQL and its migrations.)
+    /// </summary>
+    internal static async Task CreateMissingSqliteTablesAsync(RelevanceDbContext db, CancellationToken ct)
+    {
+        var script = db.Database.GenerateCreateScript()
+            .Replace("CREATE TABLE \"", "CREATE TABLE IF NOT EXISTS \"", StringComparison.Ordinal)
+            .Replace("CREATE UNIQUE INDEX \"", "CREATE UNIQUE INDEX IF NOT EXISTS \"", StringComparison.Ordinal)
+            .Replace("CREATE INDEX \"", "CREATE INDEX IF NOT EXISTS \"", StringComparison.Ordinal);
+        // Straight to the connection: the script is not a format string for EF's raw-SQL parameters.
+        var conn = db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            await using var cmd = conn.CreateCommand();
+            cmd.CommandText = script;
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
         }
     }
 

@@ -20,6 +20,7 @@ public sealed class RelevanceDbContext(DbContextOptions<RelevanceDbContext> opti
     public DbSet<Evaluation> Evaluations => Set<Evaluation>();
     public DbSet<LabelJob> LabelJobs => Set<LabelJob>();
     public DbSet<Label> Labels => Set<Label>();
+    public DbSet<TeacherBatch> TeacherBatches => Set<TeacherBatch>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {

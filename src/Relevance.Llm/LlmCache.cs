@@ -45,17 +45,23 @@ public sealed class LlmCache(IDbContextFactory<RelevanceDbContext> factory, Bulk
     }
 
     public Task<int> PutAsync(LlmRequest request, LlmResponse response, CancellationToken ct) =>
-        writer.InsertIgnoreDuplicatesAsync([new LlmCacheEntry
-        {
-            Model = response.Model,
-            PromptVersion = request.PromptVersion,
-            InputHash = InputHash(request),
-            ResponseText = JsonSerializer.Serialize(new Stored(response.Content, response.Refusal, response.FinishReason, response.LogProbs), Json),
-            InputTokens = response.InputTokens,
-            OutputTokens = response.OutputTokens,
-            CostUsd = response.CostUsd,
-            CreatedAt = DateTime.UtcNow,
-        }], ct);
+        writer.InsertIgnoreDuplicatesAsync([Entry(request, response)], ct);
+
+    /// <summary>Many answers in one bulk write (a batch's output); keys already present are left as they are.</summary>
+    public Task<int> PutManyAsync(IEnumerable<(LlmRequest Request, LlmResponse Response)> answers, CancellationToken ct) =>
+        writer.InsertIgnoreDuplicatesAsync(answers.Select(a => Entry(a.Request, a.Response)).DistinctBy(e => (e.Model, e.PromptVersion, e.InputHash)).ToList(), ct);
+
+    private static LlmCacheEntry Entry(LlmRequest request, LlmResponse response) => new()
+    {
+        Model = response.Model,
+        PromptVersion = request.PromptVersion,
+        InputHash = InputHash(request),
+        ResponseText = JsonSerializer.Serialize(new Stored(response.Content, response.Refusal, response.FinishReason, response.LogProbs), Json),
+        InputTokens = response.InputTokens,
+        OutputTokens = response.OutputTokens,
+        CostUsd = response.CostUsd,
+        CreatedAt = DateTime.UtcNow,
+    };
 
     private sealed record Stored(string? Content, string? Refusal, string? FinishReason, IReadOnlyList<TokenLogProb>? LogProbs);
 }

@@ -47,6 +47,7 @@ public static class LlmServiceCollectionExtensions
         });
         services.TryAddTransient<AzureApiKeyHandler>();
         services.TryAddSingleton<ILlmClient, OpenAiLlmClient>();
+        services.TryAddSingleton<LlmBatchClient>();
 
         var http = services.AddHttpClient(OpenAiLlmClient.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
             // Header values (the key travels in Authorization or api-key) never reach the logs.
@@ -73,6 +74,27 @@ public static class LlmServiceCollectionExtensions
                     RateLimiter = args => throttle.AcquireAsync(EstimateTokens(args.Context.GetRequestMessage()), args.Context.CancellationToken),
                 });
                 pipeline.AddTimeout(TimeSpan.FromSeconds(o.TimeoutSeconds));
+            });
+
+        // Files and batches: the same retries, no chat throttle (batch requests have their own queue
+        // limits), and room for uploading and downloading large JSONL files.
+        services.AddHttpClient(LlmBatchClient.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .RedactLoggedHeaders(_ => true)
+            .AddHttpMessageHandler<AzureApiKeyHandler>()
+            .AddResilienceHandler("llm-batch", (pipeline, context) =>
+            {
+                var o = context.ServiceProvider.GetRequiredService<IOptions<LlmOptions>>().Value;
+                pipeline.AddRetry(new HttpRetryStrategyOptions
+                {
+                    MaxRetryAttempts = Math.Max(1, o.MaxRetries),
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    Delay = TimeSpan.FromSeconds(o.RetryBaseDelaySeconds),
+                    MaxDelay = TimeSpan.FromMinutes(2),
+                    ShouldRetryAfterHeader = true,
+                    ShouldHandle = args => ValueTask.FromResult(o.MaxRetries > 0 && HttpClientResiliencePredicates.IsTransient(args.Outcome)),
+                });
+                pipeline.AddTimeout(TimeSpan.FromSeconds(Math.Max(o.TimeoutSeconds, 300)));
             });
         return builder;
     }

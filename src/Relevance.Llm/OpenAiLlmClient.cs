@@ -42,13 +42,16 @@ public sealed partial class OpenAiLlmClient : ILlmClient
     public LlmOptions Options { get; }
     public long CallsMade => Interlocked.Read(ref _calls);
 
-    /// <summary>An <see cref="OpenAIClient"/> on our HttpClient (also used for the files and batch endpoints).</summary>
-    public static OpenAIClient CreateOpenAiClient(LlmOptions o, IHttpClientFactory http)
+    /// <summary>
+    /// An <see cref="OpenAIClient"/> on one of our named HttpClients: <see cref="HttpClientName"/> (throttled,
+    /// for chat calls) or <see cref="LlmBatchClient.HttpClientName"/> (the files and batch endpoints).
+    /// </summary>
+    public static OpenAIClient CreateOpenAiClient(LlmOptions o, IHttpClientFactory http, string clientName = HttpClientName)
     {
         var clientOptions = new OpenAIClientOptions
         {
             Endpoint = new Uri(o.Endpoint!),
-            Transport = new HttpClientPipelineTransport(http.CreateClient(HttpClientName)),
+            Transport = new HttpClientPipelineTransport(http.CreateClient(clientName)),
             RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
             // The per-attempt limit is Polly's; this only bounds a whole call including its retries.
             NetworkTimeout = TimeSpan.FromSeconds(o.TimeoutSeconds * (o.MaxRetries + 1) + 600),
@@ -61,27 +64,7 @@ public sealed partial class OpenAiLlmClient : ILlmClient
     {
         if (await _cache.GetAsync(Model, request, ct) is { } cached) return cached;
 
-        var options = new ChatCompletionOptions
-        {
-            Temperature = request.Temperature,
-            MaxOutputTokenCount = request.MaxOutputTokens,
-        };
-        if (request.Sample > 0) options.Seed = request.Sample;
-        if (request.LogProbabilities && Options.LogProbabilities)
-        {
-            options.IncludeLogProbabilities = true;
-            options.TopLogProbabilityCount = 5;
-        }
-        if (request.Schema is { } schema)
-        {
-            options.ResponseFormat = Options.StructuredOutput switch
-            {
-                StructuredOutput.JsonSchema => ChatResponseFormat.CreateJsonSchemaFormat(schema.Name, BinaryData.FromString(schema.Json), jsonSchemaIsStrict: true),
-                StructuredOutput.JsonObject => ChatResponseFormat.CreateJsonObjectFormat(),
-                _ => null,
-            };
-        }
-        var messages = request.Messages.Select(ToChatMessage).ToList();
+        var (messages, options) = BuildChat(request, Options);
 
         ChatCompletion completion;
         var started = Stopwatch.GetTimestamp();
@@ -104,21 +87,8 @@ public sealed partial class OpenAiLlmClient : ILlmClient
             throw new LlmCallException($"{ex.GetType().Name}: {Trim(ex.Message, 300)}", ex);
         }
 
-        var text = completion.Content.Count > 0 ? string.Concat(completion.Content.Select(c => c.Text)) : null;
-        var inTokens = completion.Usage?.InputTokenCount ?? 0;
-        var outTokens = completion.Usage?.OutputTokenCount ?? 0;
-        var response = new LlmResponse(
-            Model,
-            string.IsNullOrEmpty(text) && completion.Refusal is not null ? null : text,
-            completion.Refusal,
-            FinishReason(completion.FinishReason),
-            completion.ContentTokenLogProbabilities is { Count: > 0 } lp
-                ? lp.Select(t => new TokenLogProb(t.Token, t.LogProbability, t.TopLogProbabilities.Select(a => new TopLogProb(a.Token, a.LogProbability)).ToList())).ToList()
-                : null,
-            inTokens,
-            outTokens,
-            _prices.Cost(Model, inTokens, outTokens),
-            FromCache: false);
+        var response = ToResponse(Model, completion, _prices, batch: false);
+        var (inTokens, outTokens) = (response.InputTokens, response.OutputTokens);
 
         RelevanceTelemetry.LlmTokens.Add(inTokens, new TagList { { "model", Model }, { "direction", "input" } });
         RelevanceTelemetry.LlmTokens.Add(outTokens, new TagList { { "model", Model }, { "direction", "output" } });
@@ -127,6 +97,56 @@ public sealed partial class OpenAiLlmClient : ILlmClient
 
         await _cache.PutAsync(request, response, ct);
         return response;
+    }
+
+    /// <summary>
+    /// The SDK's messages and options for a request: the one place that decides what goes on the wire
+    /// (temperature, output budget, seed per sample, logprobs, structured output), for online calls and
+    /// for the lines of a batch alike.
+    /// </summary>
+    public static (List<ChatMessage> Messages, ChatCompletionOptions Options) BuildChat(LlmRequest request, LlmOptions o)
+    {
+        var options = new ChatCompletionOptions
+        {
+            Temperature = request.Temperature,
+            MaxOutputTokenCount = request.MaxOutputTokens,
+        };
+        if (request.Sample > 0) options.Seed = request.Sample;
+        if (request.LogProbabilities && o.LogProbabilities)
+        {
+            options.IncludeLogProbabilities = true;
+            options.TopLogProbabilityCount = 5;
+        }
+        if (request.Schema is { } schema)
+        {
+            options.ResponseFormat = o.StructuredOutput switch
+            {
+                StructuredOutput.JsonSchema => ChatResponseFormat.CreateJsonSchemaFormat(schema.Name, BinaryData.FromString(schema.Json), jsonSchemaIsStrict: true),
+                StructuredOutput.JsonObject => ChatResponseFormat.CreateJsonObjectFormat(),
+                _ => null,
+            };
+        }
+        return (request.Messages.Select(ToChatMessage).ToList(), options);
+    }
+
+    /// <summary>A completion as the cache and the parsers see it; <paramref name="batch"/> prices it at the Batch API's discount.</summary>
+    public static LlmResponse ToResponse(string model, ChatCompletion completion, PriceTable prices, bool batch)
+    {
+        var text = completion.Content.Count > 0 ? string.Concat(completion.Content.Select(c => c.Text)) : null;
+        var inTokens = completion.Usage?.InputTokenCount ?? 0;
+        var outTokens = completion.Usage?.OutputTokenCount ?? 0;
+        return new LlmResponse(
+            model,
+            string.IsNullOrEmpty(text) && completion.Refusal is not null ? null : text,
+            completion.Refusal,
+            FinishReason(completion.FinishReason),
+            completion.ContentTokenLogProbabilities is { Count: > 0 } lp
+                ? lp.Select(t => new TokenLogProb(t.Token, t.LogProbability, t.TopLogProbabilities.Select(a => new TopLogProb(a.Token, a.LogProbability)).ToList())).ToList()
+                : null,
+            inTokens,
+            outTokens,
+            prices.Cost(model, inTokens, outTokens, batch),
+            FromCache: false);
     }
 
     /// <summary>The wire names ("stop", "length", …), which is what the cache stores and the parsers check.</summary>

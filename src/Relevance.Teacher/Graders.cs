@@ -60,9 +60,34 @@ public sealed class TeacherOptions
 
     /// <summary>Cosine cut-offs of the offline embedding teacher for grades 1, 2 and 3.</summary>
     public double[] OfflineThresholds { get; set; } = [0.30, 0.45, 0.60];
+
+    /// <summary>Online: chat completions as each ScorePairs arrives. Batch: the OpenAI Batch API (half price, results within the completion window).</summary>
+    public TeacherMode Mode { get; set; } = TeacherMode.Online;
+
+    /// <summary>Batch mode: how often the poller asks for the status of pending batches.</summary>
+    [Range(0.05, 86_400)]
+    public double BatchPollSeconds { get; set; } = 60;
+
+    /// <summary>Batch mode: the Batch API's completion window (OpenAI accepts 24h).</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string BatchCompletionWindow { get; set; } = "24h";
+
+    /// <summary>Batch mode: batches per message in all; an expired batch's unanswered pairs are resubmitted until this many were sent.</summary>
+    [Range(1, 5)]
+    public int BatchMaxAttempts { get; set; } = 2;
+
+    /// <summary>Batch mode: a poller's claim on a batch lasts this long; an unfinished submission older than this is taken over.</summary>
+    [Range(1, 86_400)]
+    public double BatchLeaseSeconds { get; set; } = 600;
+
+    /// <summary>Batch mode: consecutive errors reading a batch (unknown id, unreadable files) before its pairs are recorded as failures.</summary>
+    [Range(1, 1000)]
+    public int BatchMaxPollErrors { get; set; } = 20;
 }
 
 public enum OfflineEmbedder { MiniLm, Hashing }
+
+public enum TeacherMode { Online, Batch }
 
 /// <summary>
 /// The LLM teacher: the versioned prompt with the query and passage fenced and neutralised, temperature 0
@@ -99,27 +124,58 @@ public sealed class LlmPairGrader(ILlmClient llm, IOptions<TeacherOptions> optio
         return results;
     }
 
-    public async Task<GradeOutcome> GradeOneAsync(PairToGrade pair, CancellationToken ct)
+    /// <summary>Samples per pair (each one request; majority-voted when more than one).</summary>
+    public int Samples => options.Value.Samples;
+
+    /// <summary>The request for one sample of a pair, with a fresh fence nonce (masked out of the cache key).</summary>
+    public LlmRequest RequestFor(PairToGrade pair, int sample)
     {
         var o = options.Value;
-        var usage = new Usage();
-        var valid = new List<(int Grade, double[]? Dist)>();
-        string? lastError = null, lastRaw = null;
-        for (var s = 0; s < o.Samples; s++)
+        var temperature = o.Samples == 1 ? 0f : o.SampleTemperature;
+        return BuildRequest(pair.Query, pair.Passage, UntrustedText.NewNonce(), sample, temperature, o.MaxOutputTokens, logprobs: true);
+    }
+
+    public async Task<GradeOutcome> GradeOneAsync(PairToGrade pair, CancellationToken ct)
+    {
+        var usage = new GradeUsage();
+        var verdicts = new List<Verdict>();
+        for (var s = 0; s < Samples; s++)
         {
-            var temperature = o.Samples == 1 ? 0f : o.SampleTemperature;
-            var request = BuildRequest(pair.Query, pair.Passage, UntrustedText.NewNonce(), s, temperature, o.MaxOutputTokens, logprobs: true);
-            var (parsed, dist, raw, error) = await AskAsync(request, usage, ct);
-            if (parsed is { } g) valid.Add((g, dist));
-            else { lastError = error; lastRaw = raw; }
+            verdicts.Add(await AskAsync(RequestFor(pair, s), usage, ct));
         }
+        return Combine(pair, verdicts, usage);
+    }
+
+    /// <summary>
+    /// The pair's outcome from one verdict per sample: the vote over the valid ones, or a failure with the
+    /// last reason and raw text when none is valid. Online and batch grading both end here.
+    /// </summary>
+    public static GradeOutcome Combine(PairToGrade pair, IReadOnlyList<Verdict> verdicts, GradeUsage usage)
+    {
+        var valid = verdicts.Where(v => v.Grade is not null).Select(v => (v.Grade!.Value, v.Distribution)).ToList();
         if (valid.Count == 0)
         {
-            return new GradeOutcome(pair, null, 0, null, o.Samples, usage.In, usage.Out, usage.Cost, usage.FreshIn, usage.FreshOut, usage.FreshCost, lastError, lastRaw);
+            var last = verdicts.LastOrDefault();
+            return new GradeOutcome(pair, null, 0, null, verdicts.Count, usage.In, usage.Out, usage.Cost, usage.FreshIn, usage.FreshOut, usage.FreshCost,
+                last?.Error ?? "no answer", last?.Raw);
         }
         var (grade, distribution) = Vote(valid);
         var score = distribution is null ? grade : TeacherParser.Expected(distribution);
         return new GradeOutcome(pair, grade, score, distribution, valid.Count, usage.In, usage.Out, usage.Cost, usage.FreshIn, usage.FreshOut, usage.FreshCost, null, null);
+    }
+
+    /// <summary>
+    /// What one answer says: a grade with its distribution, or why there is none. A refusal is final;
+    /// an unparseable or cut-off answer carries <see cref="Verdict.RepairReason"/> for the repair request.
+    /// </summary>
+    public static Verdict Judge(LlmResponse response)
+    {
+        if (response.Refusal is { } refusal) return new Verdict(null, null, refusal, "refusal: " + Trim(refusal), null);
+        var parsed = TeacherParser.Parse(response.Content);
+        if (parsed.Valid) return new Verdict(parsed.Grade, TeacherParser.Distribution(response.Content!, response.LogProbs), null, null, null);
+        var truncated = response.FinishReason == "length";
+        return new Verdict(null, null, response.Content, $"{(truncated ? "truncated" : "unparseable")}: {parsed.Error}",
+            truncated ? "the answer was cut off (too long)" : parsed.Error!);
     }
 
     /// <summary>Majority vote; a tie goes to the tied grade nearest the mean of all samples (then the lower one).</summary>
@@ -144,48 +200,50 @@ public sealed class LlmPairGrader(ILlmClient llm, IOptions<TeacherOptions> optio
         return (grade, dist);
     }
 
-    private async Task<(int? Grade, double[]? Dist, string? Raw, string? Error)> AskAsync(LlmRequest request, Usage usage, CancellationToken ct)
+    private async Task<Verdict> AskAsync(LlmRequest request, GradeUsage usage, CancellationToken ct)
     {
         LlmResponse first;
         try { first = await llm.CompleteAsync(request, ct); }
-        catch (LlmCallException ex) { return (null, null, null, "call failed: " + ex.Reason); }
+        catch (LlmCallException ex) { return new Verdict(null, null, null, "call failed: " + ex.Reason, null); }
         usage.Add(first);
-        if (first.Refusal is { } refusal) return (null, null, refusal, "refusal: " + Trim(refusal));
-        var parsed = TeacherParser.Parse(first.Content);
-        if (parsed.Valid) return (parsed.Grade, TeacherParser.Distribution(first.Content!, first.LogProbs), null, null);
+        var verdict = Judge(first);
+        if (verdict.RepairReason is not { } why) return verdict;
 
         // One repair: the model sees its own answer and the reason it was rejected.
-        var why = first.FinishReason == "length" ? "the answer was cut off (too long)" : parsed.Error!;
         var repair = request with
         {
             Messages = [.. request.Messages, new LlmMessage("assistant", first.Content ?? ""), .. Repair.Render(new Dictionary<string, string> { ["error"] = why, ["schema"] = TeacherParser.SchemaExample })],
         };
         LlmResponse second;
         try { second = await llm.CompleteAsync(repair, ct); }
-        catch (LlmCallException ex) { return (null, null, first.Content, $"unparseable ({why}); repair call failed: {ex.Reason}"); }
+        catch (LlmCallException ex) { return new Verdict(null, null, first.Content, $"unparseable ({why}); repair call failed: {ex.Reason}", null); }
         usage.Add(second);
-        if (second.Refusal is { } refusal2) return (null, null, refusal2, "refusal after repair: " + Trim(refusal2));
+        if (second.Refusal is { } refusal2) return new Verdict(null, null, refusal2, "refusal after repair: " + Trim(refusal2), null);
         var reparsed = TeacherParser.Parse(second.Content);
-        if (reparsed.Valid) return (reparsed.Grade, TeacherParser.Distribution(second.Content!, second.LogProbs), null, null);
+        if (reparsed.Valid) return new Verdict(reparsed.Grade, TeacherParser.Distribution(second.Content!, second.LogProbs), null, null, null);
         var finish = second.FinishReason == "length" ? "truncated" : "unparseable";
-        return (null, null, second.Content, $"{finish} after repair: {reparsed.Error}");
+        return new Verdict(null, null, second.Content, $"{finish} after repair: {reparsed.Error}", null);
     }
 
     private static string Trim(string s) => s.Length <= 200 ? s : s[..200];
+}
 
-    private sealed class Usage
+/// <summary>One sample's verdict: a grade, or the failure reason with the raw answer; <see cref="RepairReason"/> when a repair may help.</summary>
+public sealed record Verdict(int? Grade, double[]? Distribution, string? Raw, string? Error, string? RepairReason);
+
+/// <summary>Tokens and cost of every call made for a pair; the fresh ones exclude cache hits.</summary>
+public sealed class GradeUsage
+{
+    private readonly object _gate = new();
+    public long In, Out, FreshIn, FreshOut;
+    public decimal Cost, FreshCost;
+
+    public void Add(LlmResponse r)
     {
-        private readonly object _gate = new();
-        public long In, Out, FreshIn, FreshOut;
-        public decimal Cost, FreshCost;
-
-        public void Add(LlmResponse r)
+        lock (_gate)
         {
-            lock (_gate)
-            {
-                In += r.InputTokens; Out += r.OutputTokens; Cost += r.CostUsd;
-                if (!r.FromCache) { FreshIn += r.InputTokens; FreshOut += r.OutputTokens; FreshCost += r.CostUsd; }
-            }
+            In += r.InputTokens; Out += r.OutputTokens; Cost += r.CostUsd;
+            if (!r.FromCache) { FreshIn += r.InputTokens; FreshOut += r.OutputTokens; FreshCost += r.CostUsd; }
         }
     }
 }

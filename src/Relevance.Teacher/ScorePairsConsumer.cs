@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text.Json;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Logging;
 using Relevance.Contracts;
 using Relevance.Data;
@@ -11,12 +13,23 @@ using Relevance.ServiceDefaults;
 
 namespace Relevance.Teacher;
 
-/// <summary>Grades the pairs of one <see cref="ScorePairs"/> message; the work is in <see cref="PairScoringService"/>.</summary>
-public sealed class ScorePairsConsumer(PairScoringService service) : IConsumer<ScorePairs>
+/// <summary>
+/// Grades the pairs of one <see cref="ScorePairs"/> message; the work is in <see cref="PairScoringService"/>.
+/// In batch mode (<c>Teacher:Mode=Batch</c>, LLM teacher) it submits an OpenAI batch instead and returns at
+/// once; <see cref="TeacherBatchPoller"/> publishes <see cref="PairsScored"/> when the batch is ingested.
+/// </summary>
+public sealed class ScorePairsConsumer(PairScoringService service, IPairGrader grader, IOptions<TeacherOptions> options, IServiceProvider services) : IConsumer<ScorePairs>
 {
     public async Task Consume(ConsumeContext<ScorePairs> context)
     {
-        var result = await service.ScoreAsync(context.Message.RunId, context.Message.PairIds, context.CancellationToken);
+        var m = context.Message;
+        if (options.Value.Mode == TeacherMode.Batch && grader is LlmPairGrader)
+        {
+            var scored = await services.GetRequiredService<TeacherBatchService>().SubmitAsync(m.RunId, m.PairIds, context.CancellationToken);
+            if (scored is not null) await context.Publish(scored, context.CancellationToken);
+            return;
+        }
+        var result = await service.ScoreAsync(m.RunId, m.PairIds, context.CancellationToken);
         await context.Publish(result, context.CancellationToken);
     }
 }
@@ -25,6 +38,9 @@ public sealed class ScorePairsConsumerDefinition : ConsumerDefinition<ScorePairs
 {
     public ScorePairsConsumerDefinition() => ConcurrentMessageLimit = 4;
 }
+
+/// <summary>A message's pairs as loaded: found ones with their texts, unknown ids, and ids already judged.</summary>
+public sealed record PairWork(IReadOnlyList<PairToGrade> Pairs, IReadOnlyList<long> Missing, IReadOnlySet<long> Judged);
 
 /// <summary>
 /// Loads the pairs, skips those this teacher already judged in the run (redelivery, resume), grades the
@@ -36,11 +52,27 @@ public sealed partial class PairScoringService(
 {
     public const string Stage = "teacher";
 
+    public IPairGrader Grader => grader;
+
     public async Task<PairsScored> ScoreAsync(Guid runId, IReadOnlyList<long> pairIds, CancellationToken ct)
     {
         using var activity = RelevanceTelemetry.Source.StartActivity("teacher.score-pairs");
         activity?.SetTag("relevance.run", runId).SetTag("relevance.pairs", pairIds.Count).SetTag("relevance.teacher", grader.Name);
 
+        var work = await LoadAsync(runId, pairIds, ct);
+        var todo = work.Pairs.Where(p => !work.Judged.Contains(p.PairId)).ToList();
+        var outcomes = todo.Count == 0 ? [] : await grader.GradeAsync(todo, ct);
+        var (inserted, failures) = await RecordAsync(runId, outcomes, work.Missing, ct);
+
+        var result = new PairsScored(runId, inserted, failures,
+            outcomes.Sum(o => o.FreshInputTokens), outcomes.Sum(o => o.FreshOutputTokens), outcomes.Sum(o => o.FreshCostUsd), pairIds);
+        LogScored(runId, work.Pairs.Count, work.Judged.Count, inserted, failures, result.CostUsd);
+        return result;
+    }
+
+    /// <summary>The message's pairs with their texts, the ids that do not exist, and those this teacher already judged in the run.</summary>
+    public async Task<PairWork> LoadAsync(Guid runId, IReadOnlyList<long> pairIds, CancellationToken ct)
+    {
         await using var db = await factory.CreateDbContextAsync(ct);
         var ids = pairIds.Distinct().ToList();
         var pairs = await (
@@ -49,15 +81,19 @@ public sealed partial class PairScoringService(
             join s in db.Passages on p.PassageId equals s.Id
             select new PairToGrade(p.Id, q.Id.ToString(), q.Text, s.Id.ToString(), s.Text)).ToListAsync(ct);
         var missing = ids.Except(pairs.Select(p => p.PairId)).ToList();
-
         var judged = await db.TeacherJudgments
             .Where(j => j.RunId == runId && j.Teacher == grader.Name && j.PromptVersion == grader.PromptVersion && j.PairId != null && ids.Contains(j.PairId!.Value))
             .Select(j => j.PairId!.Value).ToListAsync(ct);
-        var todo = pairs.Where(p => !judged.Contains(p.PairId)).ToList();
-
         await RunBookkeeping.RecordProviderAsync(db, runId, $"teacher={grader.Provider}", ct);
-        var outcomes = todo.Count == 0 ? [] : await grader.GradeAsync(todo, ct);
+        return new PairWork(pairs, missing, judged.ToHashSet());
+    }
 
+    /// <summary>
+    /// Writes the judgments in bulk (the natural key stops duplicates) and one failure row per pair that
+    /// could not be graded or does not exist. Returns (judgments inserted, failures in these outcomes).
+    /// </summary>
+    public async Task<(int Inserted, int Failures)> RecordAsync(Guid runId, IReadOnlyList<GradeOutcome> outcomes, IReadOnlyList<long> missing, CancellationToken ct)
+    {
         var now = DateTime.UtcNow;
         var rows = outcomes.Where(o => o.Succeeded).Select(o => new TeacherJudgment
         {
@@ -82,13 +118,13 @@ public sealed partial class PairScoringService(
             .Select(o => (Subject: $"pair:{o.Pair.PairId}", Reason: o.FailureReason ?? "no grade", Detail: o.RawText))
             .Concat(missing.Select(id => (Subject: $"pair:{id}", Reason: "pair not found (or its query/passage is missing)", Detail: (string?)null)))
             .ToList();
-        var recorded = await RunBookkeeping.RecordFailuresAsync(db, runId, Stage, failures, ct);
-
-        var result = new PairsScored(runId, inserted, failures.Count,
-            outcomes.Sum(o => o.FreshInputTokens), outcomes.Sum(o => o.FreshOutputTokens), outcomes.Sum(o => o.FreshCostUsd), pairIds);
-        if (failures.Count > 0) RelevanceTelemetry.Failures.Add(recorded, new System.Diagnostics.TagList { { "stage", Stage } });
-        LogScored(runId, pairs.Count, judged.Count, inserted, failures.Count, result.CostUsd);
-        return result;
+        if (failures.Count > 0)
+        {
+            await using var db = await factory.CreateDbContextAsync(ct);
+            var recorded = await RunBookkeeping.RecordFailuresAsync(db, runId, Stage, failures, ct);
+            RelevanceTelemetry.Failures.Add(recorded, new System.Diagnostics.TagList { { "stage", Stage } });
+        }
+        return (inserted, failures.Count);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: {Pairs} pairs, {Skipped} already judged, {Inserted} judgments written, {Failures} failures, ${Cost} spent")]

@@ -15,7 +15,8 @@ public static class TeacherStage
     /// <summary>
     /// Registers the teacher: the LLM grader when <c>Llm:Endpoint</c> is set, otherwise the offline
     /// embedding grader (over whatever <see cref="ITextEmbedder"/> is registered; by default the
-    /// packaged MiniLM base encoder). Registers <see cref="ScorePairsConsumer"/> when configuration selects the stage.
+    /// packaged MiniLM base encoder). Registers <see cref="ScorePairsConsumer"/> and the batch poller
+    /// (<see cref="TeacherBatchPoller"/>, for <c>Teacher:Mode=Batch</c>) when configuration selects the stage.
     /// </summary>
     public static IHostApplicationBuilder AddTeacher(this IHostApplicationBuilder builder)
     {
@@ -36,7 +37,14 @@ public static class TeacherStage
                 : ActivatorUtilities.CreateInstance<EmbeddingPairGrader>(sp));
         builder.Services.TryAddSingleton<PairScoringService>();
         builder.Services.TryAddSingleton<QrelsIo>();
-        builder.AddStage(Name, x => x.AddConsumer<ScorePairsConsumer, ScorePairsConsumerDefinition>());
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton<TeacherBatchService>();
+        builder.Services.TryAddSingleton<TeacherBatchStore>();
+        if (builder.AddStage(Name, x => x.AddConsumer<ScorePairsConsumer, ScorePairsConsumerDefinition>()))
+        {
+            // Batch mode: claims pending batches, ingests the finished ones and publishes PairsScored.
+            builder.Services.AddHostedService<TeacherBatchPoller>();
+        }
         return builder;
     }
 }

@@ -31,4 +31,25 @@ public sealed class When_the_schema_is_created
         again.Queries.Add(new Entities.Query { RunId = runId, SeedPassageId = 2, Text = "VPN setup", TextHash = "h", Kind = "keyword", Generator = "test", CreatedAt = DateTime.UtcNow });
         await Assert.ThrowsAsync<DbUpdateException>(() => again.SaveChangesAsync());
     }
+
+    [Fact]
+    public async Task Should_add_tables_missing_from_an_older_sqlite_file()
+    {
+        // EnsureCreated leaves a database that has any tables alone: a file made before teacher_batches
+        // existed must still get it at the next start.
+        await using var backend = await TestBackend.CreateAsync(Backend.InMemorySqlite);
+        await backend.StartHostAsync();
+        await using (var db = backend.CreateDbContext())
+        {
+            await db.Database.ExecuteSqlRawAsync("DROP TABLE teacher_batches");
+            db.Runs.Add(new Entities.Run { Id = Guid.NewGuid(), Name = "kept", CorpusPath = "/tmp", CreatedAt = DateTime.UtcNow });
+            await db.SaveChangesAsync();
+        }
+        await backend.StartHostAsync();
+        await using var again = backend.CreateDbContext();
+        Assert.Equal(0, await again.TeacherBatches.CountAsync());
+        Assert.Equal(1, await again.Runs.CountAsync(r => r.Name == "kept"));
+        Assert.Contains("ix_teacher_batches_run_id_teacher_prompt_version_request_key",
+            await again.Database.SqlQueryRaw<string>("SELECT name AS \"Value\" FROM sqlite_master WHERE type = 'index'").ToListAsync());
+    }
 }

@@ -776,6 +776,147 @@ namespace Relevance.Data.Migrations
                     b.ToTable("run_work_items", (string)null);
                 });
 
+            modelBuilder.Entity("Relevance.Data.Entities.TeacherBatch", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<int>("Attempt")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempt");
+
+                    b.Property<string>("BatchId")
+                        .HasColumnType("text")
+                        .HasColumnName("batch_id");
+
+                    b.Property<string>("ClaimedBy")
+                        .HasColumnType("text")
+                        .HasColumnName("claimed_by");
+
+                    b.Property<DateTime?>("ClaimedUntil")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("claimed_until");
+
+                    b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("completed_at");
+
+                    b.Property<decimal>("CostUsd")
+                        .HasPrecision(18, 8)
+                        .HasColumnType("numeric(18,8)")
+                        .HasColumnName("cost_usd");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("ErrorFileId")
+                        .HasColumnType("text")
+                        .HasColumnName("error_file_id");
+
+                    b.Property<int>("Errors")
+                        .HasColumnType("integer")
+                        .HasColumnName("errors");
+
+                    b.Property<int>("Failures")
+                        .HasColumnType("integer")
+                        .HasColumnName("failures");
+
+                    b.Property<string>("InputFileId")
+                        .HasColumnType("text")
+                        .HasColumnName("input_file_id");
+
+                    b.Property<long>("InputTokens")
+                        .HasColumnType("bigint")
+                        .HasColumnName("input_tokens");
+
+                    b.Property<int>("Judgments")
+                        .HasColumnType("integer")
+                        .HasColumnName("judgments");
+
+                    b.Property<string>("MessagePairIdsJson")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("message_pair_ids_json");
+
+                    b.Property<string>("OutputFileId")
+                        .HasColumnType("text")
+                        .HasColumnName("output_file_id");
+
+                    b.Property<long>("OutputTokens")
+                        .HasColumnType("bigint")
+                        .HasColumnName("output_tokens");
+
+                    b.Property<string>("PairIdsJson")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("pair_ids_json");
+
+                    b.Property<int>("Polls")
+                        .HasColumnType("integer")
+                        .HasColumnName("polls");
+
+                    b.Property<string>("PromptVersion")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("prompt_version");
+
+                    b.Property<string>("Reason")
+                        .HasColumnType("text")
+                        .HasColumnName("reason");
+
+                    b.Property<string>("RemoteStatus")
+                        .HasColumnType("text")
+                        .HasColumnName("remote_status");
+
+                    b.Property<string>("RequestKey")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("request_key");
+
+                    b.Property<int>("Requests")
+                        .HasColumnType("integer")
+                        .HasColumnName("requests");
+
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Teacher")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("teacher");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_teacher_batches");
+
+                    b.HasIndex("BatchId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_teacher_batches_batch_id");
+
+                    b.HasIndex("Status")
+                        .HasDatabaseName("ix_teacher_batches_status");
+
+                    b.HasIndex("RunId", "Teacher", "PromptVersion", "RequestKey")
+                        .IsUnique()
+                        .HasDatabaseName("ix_teacher_batches_run_id_teacher_prompt_version_request_key")
+                        .HasFilter("status IN (0, 1)");
+
+                    b.ToTable("teacher_batches", (string)null);
+                });
+
             modelBuilder.Entity("Relevance.Data.Entities.TeacherJudgment", b =>
                 {
                     b.Property<long>("Id")

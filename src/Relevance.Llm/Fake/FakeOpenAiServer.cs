@@ -28,14 +28,27 @@ public enum FaultKind
     Truncated,
     /// <summary>200 with a refusal instead of content.</summary>
     Refusal,
-    /// <summary>200 whose HTTP body is not a chat completion at all.</summary>
+    /// <summary>200 whose HTTP body is not a chat completion at all (in a batch: an output line cut short, not JSON).</summary>
     GarbageBody,
+    /// <summary>Batch only: the request's line is in neither the output nor the error file.</summary>
+    DroppedLine,
+    /// <summary>Batch only, matched against the whole input file: the batch fails validation (status <c>failed</c>, no output).</summary>
+    BatchFailed,
+    /// <summary>
+    /// Batch only, matched against the whole input file: the batch ends <c>expired</c>. The first
+    /// <see cref="FaultRule.CompletedBeforeExpiry"/> lines are answered; the rest are in the error file (code <c>batch_expired</c>).
+    /// </summary>
+    BatchExpired,
+    /// <summary>Batch only, like <see cref="BatchExpired"/> but the batch ends <c>cancelled</c> and the unprocessed lines are in no file.</summary>
+    BatchCancelled,
 }
 
 /// <summary>
-/// A fault to inject on chat completions. <see cref="Times"/> counts per distinct request body, so
-/// "the first attempt of every call fails" is <c>Times = 1</c>; <see cref="WhenPromptContains"/> limits
-/// the rule to prompts holding a marker.
+/// A fault to inject on chat completions (online or as lines of a batch). <see cref="Times"/> counts per
+/// distinct request body, so "the first attempt of every call fails" is <c>Times = 1</c>;
+/// <see cref="WhenPromptContains"/> limits the rule to prompts holding a marker. The batch-level kinds
+/// (<see cref="FaultKind.BatchFailed"/>, <see cref="FaultKind.BatchExpired"/>, <see cref="FaultKind.BatchCancelled"/>)
+/// match the whole input file instead, and their <see cref="Times"/> counts batches.
 /// </summary>
 public sealed record FaultRule(FaultKind Kind, string? WhenPromptContains = null, int Times = int.MaxValue)
 {
@@ -44,6 +57,11 @@ public sealed record FaultRule(FaultKind Kind, string? WhenPromptContains = null
 
     /// <summary>Skip prompts holding this text (e.g. the repair prompt's wording, to fault only first answers).</summary>
     public string? UnlessPromptContains { get; init; }
+
+    /// <summary><see cref="FaultKind.BatchExpired"/> / <see cref="FaultKind.BatchCancelled"/>: lines answered before the batch stopped.</summary>
+    public int CompletedBeforeExpiry { get; init; }
+
+    internal bool IsBatchLevel => Kind is FaultKind.BatchFailed or FaultKind.BatchExpired or FaultKind.BatchCancelled;
 }
 
 /// <summary>One request as the server saw it; <see cref="At"/> comes from the server's <see cref="TimeProvider"/>.</summary>
@@ -57,8 +75,8 @@ public sealed record FakeRequest(DateTimeOffset At, string Method, string Path, 
 /// <summary>
 /// An OpenAI-compatible server on 127.0.0.1 (Kestrel, random port by default) for tests and local
 /// runs: <c>/v1/chat/completions</c> (answers from <see cref="FakeModel"/>, optional logprobs),
-/// <c>/v1/files</c>, <c>/v1/batches</c> with output download, a request log (<c>GET /v1/_log</c>)
-/// and fault injection.
+/// <c>/v1/files</c> (upload, metadata, content), <c>/v1/batches</c> (create, get, cancel; each line answered
+/// like a chat call, failed lines in an error file), a request log (<c>GET /v1/_log</c>) and fault injection.
 /// </summary>
 public sealed class FakeOpenAiServer : IAsyncDisposable
 {
@@ -84,6 +102,15 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
     public IReadOnlyList<FakeRequest> Requests => [.. _log];
 
     public int ChatCompletions => _log.Count(r => r.Path.EndsWith("/chat/completions", StringComparison.Ordinal));
+
+    /// <summary>Batches created (POST /v1/batches that succeeded).</summary>
+    public int BatchesCreated => _log.Count(r => r.Method == "POST" && r.Path == "/v1/batches" && r.Status == 200);
+
+    /// <summary>A stored file's content (uploads and batch output alike), or null.</summary>
+    public string? FileText(string id) => _files.TryGetValue(id, out var f) ? Encoding.UTF8.GetString(f.Bytes) : null;
+
+    /// <summary>Files uploaded (POST /v1/files).</summary>
+    public int FilesUploaded => _log.Count(r => r.Method == "POST" && r.Path == "/v1/files");
 
     /// <summary>Probability mass the logprobs put on the answered grade (the rest goes to its neighbours).</summary>
     public double GradeConfidence { get; set; } = 0.7;
@@ -111,9 +138,15 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
         app.MapPost("/v1/chat/completions", (RequestDelegate)Chat);
         app.MapPost("/v1/files", (Delegate)UploadFile);
         app.MapGet("/v1/files/{id}", (string id) => _files.TryGetValue(id, out var f) ? Results.Json(FileObject(id, f)) : Results.NotFound());
-        app.MapGet("/v1/files/{id}/content", (string id) => _files.TryGetValue(id, out var f) ? Results.Bytes(f.Bytes, "application/octet-stream") : Results.NotFound());
+        app.MapGet("/v1/files/{id}/content", (string id) =>
+        {
+            var found = _files.TryGetValue(id, out var f);
+            _log.Enqueue(new FakeRequest(_time.GetUtcNow(), "GET", $"/v1/files/{id}/content", found ? 200 : 404, null, null));
+            return found ? Results.Bytes(f.Bytes, "application/octet-stream") : Results.NotFound(Error("not_found", "no such file"));
+        });
         app.MapPost("/v1/batches", (Delegate)CreateBatch);
         app.MapGet("/v1/batches/{id}", GetBatch);
+        app.MapPost("/v1/batches/{id}/cancel", CancelBatch);
         app.MapGet("/v1/_log", () => Results.Json(Requests));
     }
 
@@ -159,12 +192,13 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
         }
     }
 
-    private FaultRule? NextFault(string body, string hash)
+    private FaultRule? NextFault(string body, string hash, bool batchLine = false)
     {
         lock (_faultGate)
         {
             foreach (var rule in _faults)
             {
+                if (rule.IsBatchLevel || (rule.Kind == FaultKind.DroppedLine && !batchLine)) continue;
                 if (rule.WhenPromptContains is { } marker && !body.Contains(marker, StringComparison.Ordinal)) continue;
                 if (rule.UnlessPromptContains is { } unless && body.Contains(unless, StringComparison.Ordinal)) continue;
                 var n = _faultCounts.AddOrUpdate((rule, hash), 1, (_, c) => c + 1);
@@ -297,73 +331,175 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
         ["filename"] = f.Name, ["purpose"] = f.Purpose, ["status"] = "processed",
     };
 
-    // The batch runs at creation (faults that change content apply, transport faults do not); the first
-    // GET still reports in_progress so that clients exercise their polling.
+    private FaultRule? NextBatchFault(string input)
+    {
+        lock (_faultGate)
+        {
+            foreach (var rule in _faults)
+            {
+                if (!rule.IsBatchLevel) continue;
+                if (rule.WhenPromptContains is { } marker && !input.Contains(marker, StringComparison.Ordinal)) continue;
+                if (rule.UnlessPromptContains is { } unless && input.Contains(unless, StringComparison.Ordinal)) continue;
+                var n = _faultCounts.AddOrUpdate((rule, "batch"), 1, (_, c) => c + 1);
+                if (n <= rule.Times) return rule;
+            }
+        }
+        return null;
+    }
+
+    // The batch runs at creation (faults that change content apply; transport faults put the line in the
+    // error file). GET reports validating/in_progress on the first poll and the final status from the
+    // second, so clients exercise their polling. Lines come back in input order, as the real API does
+    // not promise: clients must match them by custom_id.
     private async Task<IResult> CreateBatch(HttpContext http)
     {
         var request = (await JsonNode.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted))!.AsObject();
         var inputId = request["input_file_id"]?.GetValue<string>();
-        if (inputId is null || !_files.TryGetValue(inputId, out var input)) return Results.BadRequest(Error("invalid_request_error", "unknown input_file_id"));
+        if (inputId is null || !_files.TryGetValue(inputId, out var input))
+        {
+            _log.Enqueue(new FakeRequest(_time.GetUtcNow(), "POST", "/v1/batches", 400, null, null));
+            return Results.BadRequest(Error("invalid_request_error", "unknown input_file_id"));
+        }
+        var inputText = Encoding.UTF8.GetString(input.Bytes);
+        var batchFault = NextBatchFault(inputText);
         var output = new StringBuilder();
-        int total = 0, failed = 0;
-        foreach (var line in Encoding.UTF8.GetString(input.Bytes).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        var errors = new StringBuilder();
+        int total = 0, completed = 0, failed = 0;
+        foreach (var line in inputText.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             total++;
+            if (batchFault?.Kind == FaultKind.BatchFailed) continue;
             var item = JsonNode.Parse(line)!.AsObject();
+            var customId = item["custom_id"]?.GetValue<string>();
+            if (batchFault?.Kind is FaultKind.BatchExpired or FaultKind.BatchCancelled && total > batchFault.CompletedBeforeExpiry)
+            {
+                if (batchFault.Kind == FaultKind.BatchExpired)
+                {
+                    failed++;
+                    errors.Append(new JsonObject
+                    {
+                        ["id"] = $"batch_req_{Interlocked.Increment(ref _ids)}", ["custom_id"] = customId, ["response"] = null,
+                        ["error"] = new JsonObject { ["code"] = "batch_expired", ["message"] = "This request could not be executed before the completion window expired." },
+                    }.ToJsonString()).Append('\n');
+                }
+                continue;
+            }
             var body = item["body"]!.AsObject();
             var bodyText = body.ToJsonString();
-            var fault = NextFault(bodyText, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(bodyText)))[..16]);
-            JsonObject result;
-            if (fault?.Kind is FaultKind.ServerError or FaultKind.RateLimited or FaultKind.GarbageBody)
+            var fault = NextFault(bodyText, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(bodyText)))[..16], batchLine: true);
+            switch (fault?.Kind)
             {
-                failed++;
-                result = new JsonObject { ["id"] = $"batch_req_{Interlocked.Increment(ref _ids)}", ["custom_id"] = item["custom_id"]?.GetValue<string>(), ["response"] = new JsonObject { ["status_code"] = 500, ["request_id"] = "fake", ["body"] = Error("server_error", "fake") }, ["error"] = null };
+                case FaultKind.DroppedLine:
+                    break;
+                case FaultKind.ServerError or FaultKind.RateLimited:
+                    failed++;
+                    var status = fault.Kind == FaultKind.RateLimited ? 429 : 500;
+                    errors.Append(new JsonObject
+                    {
+                        ["id"] = $"batch_req_{Interlocked.Increment(ref _ids)}", ["custom_id"] = customId,
+                        ["response"] = new JsonObject { ["status_code"] = status, ["request_id"] = "fake", ["body"] = Error(status == 429 ? "rate_limit_exceeded" : "server_error", "The server had an error (fake).") },
+                        ["error"] = null,
+                    }.ToJsonString()).Append('\n');
+                    break;
+                default:
+                    completed++;
+                    var result = new JsonObject
+                    {
+                        ["id"] = $"batch_req_{Interlocked.Increment(ref _ids)}",
+                        ["custom_id"] = customId,
+                        ["response"] = new JsonObject { ["status_code"] = 200, ["request_id"] = "fake", ["body"] = Complete(body, fault?.Kind) },
+                        ["error"] = null,
+                    }.ToJsonString();
+                    // Garbage: the line is cut off mid-object, as a broken download or a server bug would leave it.
+                    output.Append(fault?.Kind == FaultKind.GarbageBody ? result[..(result.Length / 2)] : result).Append('\n');
+                    break;
             }
-            else
-            {
-                result = new JsonObject
-                {
-                    ["id"] = $"batch_req_{Interlocked.Increment(ref _ids)}",
-                    ["custom_id"] = item["custom_id"]?.GetValue<string>(),
-                    ["response"] = new JsonObject { ["status_code"] = 200, ["request_id"] = "fake", ["body"] = Complete(body, fault?.Kind) },
-                    ["error"] = null,
-                };
-            }
-            output.Append(result.ToJsonString()).Append('\n');
         }
-        var outputId = $"file-{Interlocked.Increment(ref _ids)}";
         var now = _time.GetUtcNow().ToUnixTimeSeconds();
-        _files[outputId] = ("batch_output.jsonl", "batch_output", Encoding.UTF8.GetBytes(output.ToString()), now);
+        string? outputId = null, errorId = null;
+        if (output.Length > 0)
+        {
+            outputId = $"file-{Interlocked.Increment(ref _ids)}";
+            _files[outputId] = ("batch_output.jsonl", "batch_output", Encoding.UTF8.GetBytes(output.ToString()), now);
+        }
+        if (errors.Length > 0)
+        {
+            errorId = $"file-{Interlocked.Increment(ref _ids)}";
+            _files[errorId] = ("batch_errors.jsonl", "batch_output", Encoding.UTF8.GetBytes(errors.ToString()), now);
+        }
+        var final = batchFault?.Kind switch
+        {
+            FaultKind.BatchFailed => "failed",
+            FaultKind.BatchExpired => "expired",
+            FaultKind.BatchCancelled => "cancelled",
+            _ => "completed",
+        };
         var id = $"batch_{Interlocked.Increment(ref _ids)}";
         var batch = new JsonObject
         {
             ["id"] = id, ["object"] = "batch", ["endpoint"] = request["endpoint"]?.GetValue<string>(), ["errors"] = null,
             ["input_file_id"] = inputId, ["completion_window"] = request["completion_window"]?.GetValue<string>() ?? "24h",
             ["status"] = "validating", ["output_file_id"] = null, ["error_file_id"] = null, ["created_at"] = now,
-            ["request_counts"] = new JsonObject { ["total"] = total, ["completed"] = total - failed, ["failed"] = failed },
-            ["metadata"] = null,
-            ["_output"] = outputId, ["_polls"] = 0,
+            ["request_counts"] = new JsonObject { ["total"] = total, ["completed"] = completed, ["failed"] = failed },
+            ["metadata"] = request["metadata"]?.DeepClone(),
+            ["_output"] = outputId, ["_errors"] = errorId, ["_final"] = final, ["_polls"] = 0,
         };
         _batches[id] = batch;
-        _log.Enqueue(new FakeRequest(_time.GetUtcNow(), "POST", "/v1/batches", 200, null, null));
+        _log.Enqueue(new FakeRequest(_time.GetUtcNow(), "POST", "/v1/batches", 200, batchFault?.Kind.ToString(), null));
         return Results.Json(Public(batch));
     }
 
     private IResult GetBatch(string id)
     {
-        if (!_batches.TryGetValue(id, out var batch)) return Results.NotFound(Error("not_found", "no such batch"));
+        if (!_batches.TryGetValue(id, out var batch))
+        {
+            _log.Enqueue(new FakeRequest(_time.GetUtcNow(), "GET", "/v1/batches/" + id, 404, null, null));
+            return Results.NotFound(Error("not_found", "no such batch"));
+        }
         lock (batch)
         {
             var polls = batch["_polls"]!.GetValue<int>() + 1;
             batch["_polls"] = polls;
-            if (polls == 1) batch["status"] = "in_progress";
-            else
+            var final = batch["_final"]!.GetValue<string>();
+            if (polls == 1) batch["status"] = final == "failed" ? "validating" : "in_progress";
+            else if (batch["status"]!.GetValue<string>() is not ("completed" or "failed" or "expired" or "cancelled"))
             {
-                batch["status"] = "completed";
-                batch["output_file_id"] = batch["_output"]!.GetValue<string>();
-                batch["completed_at"] = _time.GetUtcNow().ToUnixTimeSeconds();
+                var at = _time.GetUtcNow().ToUnixTimeSeconds();
+                batch["status"] = final;
+                batch[final + "_at"] = at;
+                if (final == "failed")
+                {
+                    batch["errors"] = new JsonObject
+                    {
+                        ["object"] = "list",
+                        ["data"] = new JsonArray(new JsonObject { ["code"] = "invalid_request", ["message"] = "The input file could not be validated (fake).", ["param"] = null, ["line"] = 1 }),
+                    };
+                }
+                else
+                {
+                    batch["output_file_id"] = batch["_output"]?.GetValue<string>();
+                    batch["error_file_id"] = batch["_errors"]?.GetValue<string>();
+                }
             }
             _log.Enqueue(new FakeRequest(_time.GetUtcNow(), "GET", "/v1/batches/" + id, 200, null, null));
+            return Results.Json(Public(batch));
+        }
+    }
+
+    // The answers were computed at creation, so a cancelled batch keeps them (as the real API keeps the
+    // requests that finished before the cancel); it only ends "cancelled" instead of "completed".
+    private IResult CancelBatch(string id)
+    {
+        if (!_batches.TryGetValue(id, out var batch)) return Results.NotFound(Error("not_found", "no such batch"));
+        lock (batch)
+        {
+            if (batch["status"]!.GetValue<string>() is "completed" or "failed" or "expired" or "cancelled")
+            {
+                return Results.BadRequest(Error("invalid_request_error", "the batch has already ended"));
+            }
+            batch["_final"] = "cancelled";
+            batch["status"] = "cancelling";
+            _log.Enqueue(new FakeRequest(_time.GetUtcNow(), "POST", $"/v1/batches/{id}/cancel", 200, null, null));
             return Results.Json(Public(batch));
         }
     }
@@ -371,8 +507,7 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
     private static JsonObject Public(JsonObject batch)
     {
         var copy = batch.DeepClone().AsObject();
-        copy.Remove("_output");
-        copy.Remove("_polls");
+        foreach (var key in copy.Select(kv => kv.Key).Where(k => k.StartsWith('_')).ToList()) copy.Remove(key);
         return copy;
     }
 
