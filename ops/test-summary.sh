@@ -11,9 +11,9 @@ if [ "${#files[@]}" -eq 0 ]; then echo "[test-summary] no TRX files under $dir" 
 passed=0 failed=0 skipped=0
 for f in "${files[@]}"; do
   # One UnitTestResult element per test case; its outcome attribute says what happened.
-  p=$(grep -o '<UnitTestResult [^>]*outcome="Passed"' "$f" | wc -l)
-  x=$(grep -o '<UnitTestResult [^>]*outcome="Failed"' "$f" | wc -l)
-  k=$(grep -o '<UnitTestResult [^>]*outcome="NotExecuted"' "$f" | wc -l)
+  p=$({ grep -o '<UnitTestResult [^>]*outcome="Passed"' "$f" || true; } | wc -l)
+  x=$({ grep -o '<UnitTestResult [^>]*outcome="Failed"' "$f" || true; } | wc -l)
+  k=$({ grep -o '<UnitTestResult [^>]*outcome="NotExecuted"' "$f" || true; } | wc -l)
   passed=$((passed + p)) failed=$((failed + x)) skipped=$((skipped + k))
   if [ "$x" -gt 0 ]; then
     echo "FAILED in $(basename "$f"):"
