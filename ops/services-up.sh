@@ -118,6 +118,9 @@ export RABBITMQ_LOG_BASE="$RMQ_DIR/log"
 export RABBITMQ_PID_FILE="$RMQ_DIR/rabbitmq.pid"
 export RABBITMQ_ENABLED_PLUGINS_FILE="$RMQ_DIR/enabled_plugins"
 export RABBITMQ_CONFIG_FILE="$RMQ_DIR/rabbitmq"
+# The broker shares a few cores with the workers: Erlang schedulers that busy-wait for work would take
+# their time from inference, so they sleep when idle.
+export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="${RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS:-+sbwt none +sbwtdcpu none +sbwtdio none}"
 [ -f "$RMQ_DIR/enabled_plugins" ] || echo "[rabbitmq_management]." > "$RMQ_DIR/enabled_plugins"
 # The 30-minute consumer timeout stays at its default on purpose: long work (training) never holds a delivery.
 [ -f "$RMQ_DIR/rabbitmq.conf" ] || printf 'loopback_users = none\nmanagement.tcp.ip = 127.0.0.1\nmanagement.tcp.port = %s\n' "$RMQ_MGMT_PORT" > "$RMQ_DIR/rabbitmq.conf"
