@@ -58,17 +58,7 @@ public static class LlmServiceCollectionExtensions
             {
                 var o = context.ServiceProvider.GetRequiredService<IOptions<LlmOptions>>().Value;
                 var throttle = context.ServiceProvider.GetRequiredService<LlmThrottle>();
-                pipeline.AddRetry(new HttpRetryStrategyOptions
-                {
-                    MaxRetryAttempts = Math.Max(1, o.MaxRetries),
-                    BackoffType = DelayBackoffType.Exponential,
-                    UseJitter = true,
-                    Delay = TimeSpan.FromSeconds(o.RetryBaseDelaySeconds),
-                    MaxDelay = TimeSpan.FromMinutes(2),
-                    ShouldRetryAfterHeader = true,
-                    // IsTransient: HttpRequestException, Polly timeouts, 408, 429 and 5xx.
-                    ShouldHandle = args => ValueTask.FromResult(o.MaxRetries > 0 && HttpClientResiliencePredicates.IsTransient(args.Outcome)),
-                });
+                pipeline.AddRetry(RetryOptions(o));
                 pipeline.AddRateLimiter(new RateLimiterStrategyOptions
                 {
                     RateLimiter = args => throttle.AcquireAsync(EstimateTokens(args.Context.GetRequestMessage()), args.Context.CancellationToken),
@@ -84,20 +74,24 @@ public static class LlmServiceCollectionExtensions
             .AddResilienceHandler("llm-batch", (pipeline, context) =>
             {
                 var o = context.ServiceProvider.GetRequiredService<IOptions<LlmOptions>>().Value;
-                pipeline.AddRetry(new HttpRetryStrategyOptions
-                {
-                    MaxRetryAttempts = Math.Max(1, o.MaxRetries),
-                    BackoffType = DelayBackoffType.Exponential,
-                    UseJitter = true,
-                    Delay = TimeSpan.FromSeconds(o.RetryBaseDelaySeconds),
-                    MaxDelay = TimeSpan.FromMinutes(2),
-                    ShouldRetryAfterHeader = true,
-                    ShouldHandle = args => ValueTask.FromResult(o.MaxRetries > 0 && HttpClientResiliencePredicates.IsTransient(args.Outcome)),
-                });
+                pipeline.AddRetry(RetryOptions(o));
                 pipeline.AddTimeout(TimeSpan.FromSeconds(Math.Max(o.TimeoutSeconds, 300)));
             });
         return builder;
     }
+
+    /// <summary>Retry-After on 429, exponential backoff with jitter on the other transient failures
+    /// (HttpRequestException, Polly timeouts, 408 and 5xx); shared by the chat and the batch clients.</summary>
+    private static HttpRetryStrategyOptions RetryOptions(LlmOptions o) => new()
+    {
+        MaxRetryAttempts = Math.Max(1, o.MaxRetries),
+        BackoffType = DelayBackoffType.Exponential,
+        UseJitter = true,
+        Delay = TimeSpan.FromSeconds(o.RetryBaseDelaySeconds),
+        MaxDelay = TimeSpan.FromMinutes(2),
+        ShouldRetryAfterHeader = true,
+        ShouldHandle = args => ValueTask.FromResult(o.MaxRetries > 0 && HttpClientResiliencePredicates.IsTransient(args.Outcome)),
+    };
 
     /// <summary>Input estimate (4 characters a token) plus the output budget the body asks for.</summary>
     internal static int EstimateTokens(HttpRequestMessage? request)
