@@ -9,6 +9,7 @@ namespace Relevance.Cli.Commands;
 /// <summary>Hyper-parameter options shared by the training commands.</summary>
 public class DistillationSettings : CommandSettings
 {
+    [CommandOption("--recipe <NAME>")] [Description("bi-encoder (pairwise within query, mixed with the base) or cross-encoder (MSE on the grade)")] public string? Recipe { get; init; }
     [CommandOption("--epochs <N>")] [Description("Epochs (early stopping on held-out queries may stop sooner)")] public int Epochs { get; init; } = 2;
     [CommandOption("--max-length <TOKENS>")] [Description("Tokens per pair, special tokens included")] public int MaxLength { get; init; } = 128;
     [CommandOption("--batch-size <N>")] public int BatchSize { get; init; } = 16;
@@ -18,15 +19,17 @@ public class DistillationSettings : CommandSettings
     [CommandOption("--freeze-word-embeddings")] [Description("Do not train the word-embedding table (~20% faster)")] public bool FreezeWordEmbeddings { get; init; }
     [CommandOption("--threads <N>")] [Description("libtorch threads (0: one per core)")] public int Threads { get; init; }
 
-    public DistillationOptions ToOptions() => new()
+    public DistillationOptions ToOptions() => new DistillationOptions
     {
         Epochs = Epochs, MaxLength = MaxLength, BatchSize = BatchSize, LearningRate = LearningRate, Seed = Seed,
         ValidationFraction = ValidationFraction, FreezeWordEmbeddings = FreezeWordEmbeddings, Threads = Threads,
-    };
+    } is var o && Recipe is { } r ? o with { Recipe = DistillationRecipes.Parse(r) } : o;
 
     public override ValidationResult Validate()
     {
-        var o = ToOptions();
+        DistillationOptions o;
+        try { o = ToOptions(); }
+        catch (FormatException e) { return ValidationResult.Error("--recipe: " + e.Message); }
         var errors = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
         return System.ComponentModel.DataAnnotations.Validator.TryValidateObject(o, new(o), errors, true)
             ? ValidationResult.Success()
@@ -74,11 +77,11 @@ public sealed class DistillCommand : AsyncCommand<DistillCommand.Settings>
                 progress: new Progress<DistillationProgress>(p => { if (p.Step % 20 == 0) AnsiConsole.MarkupLine($"  epoch {p.Epoch} step {p.Step}/{p.StepsPerEpoch} loss {p.Loss:F4}"); }),
                 onEpoch: e => AnsiConsole.MarkupLine($"epoch {e.Epoch}: loss {e.TrainLoss:F4}, validation κ_quad vs teacher {e.ValidationKappa?.ToString("F3") ?? "-"}, Pearson {e.ValidationPearson?.ToString("F3") ?? "-"}, {e.Seconds:F0} s ({e.PairsPerSecond:F1} pairs/s)"),
                 ct: cancellationToken);
-            AnsiConsole.MarkupLine($"trained in {(DateTime.UtcNow - started).TotalMinutes:F1} min; best epoch {result.BestEpoch}; thresholds {string.Join(" / ", result.Thresholds.Select(t => t.ToString("F3")))}");
+            AnsiConsole.MarkupLine($"trained in {(DateTime.UtcNow - started).TotalMinutes:F1} min; best epoch {result.BestEpoch}{(result.TunedWeight is { } w ? $"; tuned weight {w:F2} (validation κ_quad by weight: {string.Join(", ", result.MixKappas!.OrderBy(x => x.Key).Select(x => $"{x.Key:F2}: {x.Value:F3}"))})" : "")}; thresholds {string.Join(" / ", result.Thresholds.Select(t => t.ToString("F3")))}");
         }
         using (result.Model)
         {
-            var (onnx, metadata) = ModelVersionWriter.Build(result, options, new TrainingDataInfo(Path.GetFullPath(settings.Pairs), teacher, examples.Count, examples.Select(e => e.Qid).Distinct().Count()), baseModel, $"cross-encoder {teacher}");
+            var (onnx, metadata) = ModelVersionWriter.Build(result, options, new TrainingDataInfo(Path.GetFullPath(settings.Pairs), teacher, examples.Count, examples.Select(e => e.Qid).Distinct().Count()), baseModel, $"{DistillationRecipes.Name(options.Recipe)} {teacher}");
             using var vocab = BaseEncoder.OpenVocab(options.BaseModel);
             var version = ModelVersionWriter.WriteTo(settings.Out, onnx, metadata, vocab);
             AnsiConsole.MarkupLine($"wrote {Markup.Escape(version.Path)} (sha256 {version.Sha256})");

@@ -17,9 +17,11 @@ public sealed class ExperimentCommand : AsyncCommand<ExperimentCommand.Settings>
         [CommandOption("--teacher-labels <QRELS>")] [Description("File under teacher-labels/ or a path")] public string TeacherLabels { get; init; } = "llama3-70b_4prompts.qrels";
         [CommandOption("--folds <N>")] public int Folds { get; init; } = 5;
         [CommandOption("--fold <K>")] [Description("Run only fold K (1-based); default all")] public int? Fold { get; init; }
+        [CommandOption("--assist <FRACTIONS>")] [Description("Teacher-assisted setting: for each fraction f (e.g. 0.1,0.2,0.5) the teacher grades f of each test query's pairs, the fold's SLM is adapted on them and labels the rest")] public string? Assist { get; init; }
+        [CommandOption("--assist-epochs <N>")] [Description("Epochs of adaptation on the teacher-graded test pairs")] public int AssistEpochs { get; init; } = 2;
     }
 
-    private static readonly string[] Labelers = ["base zero-shot", "fine-tuned SLM", "SLM + base prior", "teacher"];
+    
 
     public override Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
@@ -34,6 +36,7 @@ public sealed class ExperimentCommand : AsyncCommand<ExperimentCommand.Settings>
         if (pairs.Any(p => p.Grade is null)) throw new InvalidDataException("Every benchmark pair needs a human grade.");
         var teacher = PairFiles.ReadQrels(qrelsPath);
         var options = settings.ToOptions();
+        string[] Labelers = ["base zero-shot", $"SLM ({DistillationRecipes.Name(options.Recipe)})", "SLM + base prior", "teacher"];
 
         // Folds by query, never by pair.
         var qids = pairs.Select(p => p.Qid).Distinct().Order(StringComparer.Ordinal).ToArray();
@@ -44,6 +47,11 @@ public sealed class ExperimentCommand : AsyncCommand<ExperimentCommand.Settings>
         var cosine = BaseCosines(pairs, options.MaxLength);
 
         var overall = Labelers.ToDictionary(l => l, _ => new List<JudgedPair>());
+        var fractions = (settings.Assist ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(f => double.Parse(f, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        if (fractions.Any(f => f is <= 0 or >= 1)) throw new ArgumentException("--assist takes fractions between 0 and 1, e.g. 0.1,0.2,0.5");
+        var assisted = new SortedDictionary<double, Dictionary<string, List<JudgedPair>>>();
+        var assistTable = new Table().AddColumns("fold", "f", "labeler (on the pairs the teacher did not grade)", "pairs", "acc", "κ", "κ_quad", "α_ord", "κ≥2", "NDCG@10", "pairwise", "min");
         var table = new Table().AddColumns("fold", "labeler", "pairs", "acc", "κ", "κ_quad", "α_ord", "κ≥2", "NDCG@10", "pairwise", "min");
         var folds = settings.Fold is { } only ? [only - 1] : Enumerable.Range(0, settings.Folds).ToArray();
         foreach (var k in folds)
@@ -61,9 +69,22 @@ public sealed class ExperimentCommand : AsyncCommand<ExperimentCommand.Settings>
             using var vocab = BaseEncoder.OpenVocab(options.BaseModel);
             var trainer = new DistillationTrainer(options, BaseEncoder.ReadModel(options.BaseModel), vocab);
             var result = trainer.Train(train, onEpoch: e => AnsiConsole.MarkupLine($"  epoch {e.Epoch}: loss {e.TrainLoss:F4}, validation κ_quad vs teacher {e.ValidationKappa?.ToString("F3") ?? "-"}, {e.Seconds / 60:F1} min"), ct: cancellationToken);
+            if (result.TunedWeight is { } w)
+                AnsiConsole.MarkupLine($"  tuned weight {w:F2} (validation κ_quad by weight: {string.Join(", ", result.MixKappas!.OrderBy(x => x.Key).Select(x => $"{x.Key:F2}: {x.Value:F3}"))})");
             List<JudgedPair> slmJudged, mixJudged;
             using (result.Model)
             {
+                if (fractions.Length > 0)
+                {
+                    var weights = Path.GetTempFileName();
+                    try
+                    {
+                        result.Model.save(weights);
+                        foreach (var f in fractions)
+                            Assist(k, f, weights, options, settings.AssistEpochs, testPairs, teacher, assisted, assistTable, cancellationToken);
+                    }
+                    finally { File.Delete(weights); }
+                }
                 var scores = trainer.Predict(result.Model, testPairs.Select(p => new TrainingExample(p.Qid, p.Query, p.Pid, p.Passage, 0)).ToList());
                 slmJudged = testPairs.Select((p, i) => Judged(p, new PairScore(GradeCalibration.Grade(scores[i], result.Thresholds), scores[i]))).ToList();
                 // The pretrained similarity as a prior: the mean of the student's and the base cosine's
@@ -82,7 +103,61 @@ public sealed class ExperimentCommand : AsyncCommand<ExperimentCommand.Settings>
         }
         foreach (var name in Labelers) AddRow(table, "all", name, AgreementReport.Compute(overall[name]), null);
         AnsiConsole.Write(table);
+        if (fractions.Length > 0)
+        {
+            foreach (var (f, byLabeler) in assisted)
+            foreach (var (name, judged) in byLabeler)
+                AddRow(assistTable, "all", name, AgreementReport.Compute(judged), null, f);
+            AnsiConsole.Write(assistTable);
+        }
         return Task.FromResult(0);
+    }
+
+    /// <summary>
+    /// Teacher-assisted labeling of one fold: the teacher grades a share f of each test query's pairs, the
+    /// fold's SLM is adapted on those grades (and its thresholds calibrated on them), and labels the rest.
+    /// Scored on the rest only: the SLM and the teacher against the human grades, and the SLM against the teacher.
+    /// </summary>
+    private static void Assist(int fold, double f, string weights, DistillationOptions options, int epochs, List<JudgedText> testPairs,
+        IReadOnlyDictionary<(string, string), int> teacher, SortedDictionary<double, Dictionary<string, List<JudgedPair>>> assisted, Table table, CancellationToken ct)
+    {
+        var watch = Stopwatch.StartNew();
+        var graded = new HashSet<(string, string)>();
+        foreach (var group in testPairs.Where(p => teacher.ContainsKey((p.Qid, p.Pid))).GroupBy(p => p.Qid).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var members = group.OrderBy(p => p.Pid, StringComparer.Ordinal).ToArray();
+            new Random(HashCode.Combine(options.Seed, StableHash(group.Key))).Shuffle(members);
+            foreach (var p in members.Take(Math.Max(1, (int)Math.Round(f * members.Length)))) graded.Add((p.Qid, p.Pid));
+        }
+        var adaptOn = testPairs.Where(p => graded.Contains((p.Qid, p.Pid))).Select(p => new TrainingExample(p.Qid, p.Query, p.Pid, p.Passage, teacher[(p.Qid, p.Pid)])).ToList();
+        var rest = testPairs.Where(p => !graded.Contains((p.Qid, p.Pid))).ToList();
+        // Every graded pair trains; the thresholds come from the same pairs (no held-out queries: they are the test queries).
+        var adapt = options with { Epochs = epochs, ValidationFraction = 0, InterpolateWithBase = false };
+        using var vocab = BaseEncoder.OpenVocab(options.BaseModel);
+        var trainer = new DistillationTrainer(adapt, BaseEncoder.ReadModel(options.BaseModel), vocab);
+        var result = trainer.Train(adaptOn, ct: ct, initialWeights: weights);
+        float[] scores;
+        using (result.Model) scores = trainer.Predict(result.Model, rest.Select(p => new TrainingExample(p.Qid, p.Query, p.Pid, p.Passage, 0)).ToList());
+        var slm = rest.Select((p, i) => Judged(p, new PairScore(GradeCalibration.Grade(scores[i], result.Thresholds), scores[i]))).ToList();
+        var teacherRest = rest.Select(p => Judged(p, teacher.TryGetValue((p.Qid, p.Pid), out var g) ? new PairScore(g, g) : null)).ToList();
+        // The teacher's grade in the place of the human one: how closely the SLM stands in for the teacher.
+        var slmVsTeacher = rest.Select((p, i) => (p, i)).Where(x => teacher.ContainsKey((x.p.Qid, x.p.Pid)))
+            .Select(x => new JudgedPair(x.p.Qid, x.p.Pid, teacher[(x.p.Qid, x.p.Pid)], slm[x.i].Prediction)).ToList();
+        var minutes = watch.Elapsed.TotalMinutes;
+        if (!assisted.TryGetValue(f, out var byLabeler)) assisted[f] = byLabeler = [];
+        foreach (var (name, judged) in new[] { ("SLM vs humans", slm), ("teacher vs humans", teacherRest), ("SLM vs teacher", slmVsTeacher) })
+        {
+            (byLabeler.TryGetValue(name, out var list) ? list : byLabeler[name] = []).AddRange(judged);
+            AddRow(table, (fold + 1).ToString(), name, AgreementReport.Compute(judged), name == "SLM vs humans" ? minutes : null, f);
+        }
+        AnsiConsole.MarkupLine($"  assisted f={f:P0}: adapted on {adaptOn.Count} teacher-graded pairs, labeled {rest.Count} in {minutes:F1} min");
+    }
+
+    private static int StableHash(string s)
+    {
+        var h = 2166136261u;
+        foreach (var c in s) h = (h ^ c) * 16777619u;
+        return (int)h;
     }
 
     private static double[] ZMix(IReadOnlyList<double> a, IReadOnlyList<double> b)
@@ -114,8 +189,8 @@ public sealed class ExperimentCommand : AsyncCommand<ExperimentCommand.Settings>
 
     private static JudgedPair Judged(JudgedText p, PairScore? prediction) => new(p.Qid, p.Pid, p.Grade!.Value, prediction);
 
-    private static void AddRow(Table table, string fold, string name, AgreementReport r, double? minutes) =>
-        table.AddRow(fold, name, $"{r.Labeled}/{r.Judged}", F(r.Accuracy), F(r.Kappa), F(r.QuadraticKappa), F(r.Alpha), F(r.BinaryKappa), F(r.Ndcg10), F(r.PairwiseAccuracy), minutes?.ToString("F1") ?? "");
+    private static void AddRow(Table table, string fold, string name, AgreementReport r, double? minutes, double? f = null) =>
+        table.AddRow([fold, .. f is { } x ? new[] { x.ToString("P0") } : [], name, $"{r.Labeled}/{r.Judged}", F(r.Accuracy), F(r.Kappa), F(r.QuadraticKappa), F(r.Alpha), F(r.BinaryKappa), F(r.Ndcg10), F(r.PairwiseAccuracy), minutes?.ToString("F1") ?? ""]);
 
     private static string F(double x) => double.IsNaN(x) ? "-" : x.ToString("F3");
 

@@ -2,9 +2,42 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Relevance.Training.Distillation;
 
+/// <summary>What the student is and what it learns from the teacher's grades.</summary>
+public enum DistillationRecipe
+{
+    /// <summary>Query and passage in one sequence, a head on the first token, MSE on the grade.</summary>
+    CrossEncoderMse,
+    /// <summary>
+    /// The base sentence encoder kept as it is (cosine of mean-pooled embeddings), fine-tuned with a
+    /// within-query pairwise loss, then mixed back with the base weights by held-out teacher agreement.
+    /// </summary>
+    BiEncoderPairwise,
+}
+
+public static class DistillationRecipes
+{
+    /// <summary>Recipe names as the CLI spells them (<c>bi-encoder</c>, <c>cross-encoder</c>) or the enum's own.</summary>
+    public static DistillationRecipe Parse(string v) => v.Trim().ToLowerInvariant() switch
+    {
+        "bi-encoder" or "biencoder" or "biencoderpairwise" => DistillationRecipe.BiEncoderPairwise,
+        "cross-encoder" or "crossencoder" or "crossencodermse" => DistillationRecipe.CrossEncoderMse,
+        _ => throw new FormatException($"unknown recipe '{v}' (known: bi-encoder, cross-encoder)"),
+    };
+
+    public static string Name(DistillationRecipe r) => r == DistillationRecipe.BiEncoderPairwise ? "bi-encoder" : "cross-encoder";
+}
+
 /// <summary>Hyper-parameters of one distillation; recorded in the model version's metadata.</summary>
 public sealed record DistillationOptions
 {
+    public DistillationRecipe Recipe { get; init; } = DistillationRecipe.CrossEncoderMse;
+    /// <summary>Bi-encoder: the pairwise loss compares cosine differences times this (cosines differ by hundredths).</summary>
+    [Range(1, 100)] public double RankScale { get; init; } = 20;
+    /// <summary>
+    /// Bi-encoder: after training, try weights base + w·(tuned − base) for w in 0.25, 0.5, 0.75, 1 and keep
+    /// the w that agrees best with the teacher on the held-out queries.
+    /// </summary>
+    public bool InterpolateWithBase { get; init; } = true;
     [Range(1, 100)] public int Epochs { get; init; } = 2;
     [Range(8, 512)] public int MaxLength { get; init; } = 128;
     [Range(1, 1024)] public int BatchSize { get; init; } = 16;

@@ -21,21 +21,31 @@ public sealed record DistillationProgress(int Epoch, int Epochs, int Step, int S
 }
 
 public sealed record DistillationResult(
-    CrossEncoder Model, double[] Thresholds, IReadOnlyList<EpochReport> Epochs, int BestEpoch,
+    nn.Module<Tensor, Tensor, Tensor, Tensor> Model, double[] Thresholds, IReadOnlyList<EpochReport> Epochs, int BestEpoch,
     int TrainPairs, int TrainQueries, int ValidationPairs, int ValidationQueries,
-    double? ValidationKappa, double? ValidationPearson, bool Resumed);
+    double? ValidationKappa, double? ValidationPearson, bool Resumed)
+{
+    /// <summary>Bi-encoder: the share w of the tuned weights in base + w·(tuned − base); null when not mixed.</summary>
+    public double? TunedWeight { get; init; }
+    /// <summary>Validation agreement (quadratic κ vs the teacher) of each mix tried.</summary>
+    public IReadOnlyDictionary<double, double?>? MixKappas { get; init; }
+}
 
 /// <summary>
-/// Fine-tunes the base encoder as a cross-encoder on teacher grades.
-/// Loss: MSE regression on the 0–3 grade. Measured on TREC DL 2019 (DESIGN.md), 4-class cross-entropy
-/// was far worse (quadratic κ 0.083 vs 0.249): the grades are ordinal, regression keeps their order and
-/// distance and gives a continuous score that ranks within a query, which the thresholds then cut.
+/// Fine-tunes the base encoder on teacher grades, by one of two recipes (<see cref="DistillationRecipe"/>).
+/// Cross-encoder: MSE regression on the 0–3 grade. Measured on TREC DL 2019 (DESIGN.md), 4-class
+/// cross-entropy was far worse (quadratic κ 0.083 vs 0.249): the grades are ordinal, regression keeps
+/// their order and distance and gives a continuous score that ranks within a query.
+/// Bi-encoder: the base model's own cosine, trained with a pairwise loss inside each query only, so the
+/// student cannot learn a training query's overall grade level (what the cross-encoder memorised), then
+/// mixed back with the base weights. docs/experiments/trec-dl-2019.md has the measurements.
 /// Reproducible: one seed drives the initial head, the query split, the batch order and dropout
 /// (re-seeded per epoch, so a run resumed from a checkpoint continues exactly as it would have).
 /// </summary>
 public sealed class DistillationTrainer
 {
     private const string StateFile = "state.json";
+    private static readonly double[] TunedWeights = [0.25, 0.5, 0.75];
     private readonly DistillationOptions _options;
     private readonly PairTokenizer _tokenizer;
     private readonly OnnxModel _base;
@@ -49,6 +59,8 @@ public sealed class DistillationTrainer
     }
 
     public PairTokenizer Tokenizer => _tokenizer;
+
+    private bool BiEncoding => _options.Recipe == DistillationRecipe.BiEncoderPairwise;
 
     /// <summary>A cross-encoder with the base encoder's weights and the pooler as the head's dense layer.</summary>
     public CrossEncoder CreateModel(double initialBias = 0)
@@ -65,6 +77,25 @@ public sealed class DistillationTrainer
         return model;
     }
 
+    /// <summary>The base sentence encoder itself, as a trainable bi-encoder.</summary>
+    public BiEncoder CreateBiEncoder()
+    {
+        manual_seed(_options.Seed);
+        var model = new BiEncoder(new BertConfig(Dropout: _options.Dropout));
+        OnnxBertWeights.Load(_base, model.bert);
+        return model;
+    }
+
+    private nn.Module<Tensor, Tensor, Tensor, Tensor> CreateStudent(double meanTarget) =>
+        BiEncoding ? CreateBiEncoder() : CreateModel(meanTarget);
+
+    private static BertModel Encoder(nn.Module<Tensor, Tensor, Tensor, Tensor> model) => model switch
+    {
+        CrossEncoder c => c.bert,
+        BiEncoder b => b.bert,
+        _ => throw new ArgumentException($"Unknown student {model.GetType().Name}."),
+    };
+
     /// <summary>Splits by query (never by pair): pairs of one query share it, so a pair split leaks.</summary>
     public static (List<TrainingExample> Train, List<TrainingExample> Validation) SplitByQuery(IReadOnlyList<TrainingExample> examples, double fraction, int seed)
     {
@@ -75,8 +106,35 @@ public sealed class DistillationTrainer
         return (examples.Where(e => !held.Contains(e.Qid)).ToList(), examples.Where(e => held.Contains(e.Qid)).ToList());
     }
 
+    /// <summary>
+    /// Tokenised pairs. Cross-encoder: one sequence per pair. Bi-encoder: the passage alone per pair and each
+    /// distinct query once (<see cref="QueryOf"/> points into <see cref="Queries"/>).
+    /// </summary>
+    private sealed record EncodedPairs(EncodedInput[] Inputs, int[] QueryOf, EncodedInput[] Queries, string[] Qids);
+
+    private EncodedPairs Encode(IReadOnlyList<TrainingExample> examples)
+    {
+        var qids = examples.Select(e => e.Qid).ToArray();
+        if (!BiEncoding) return new(examples.Select(e => _tokenizer.EncodePair(e.Query, e.Passage)).ToArray(), [], [], qids);
+        var queries = new List<EncodedInput>();
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        var queryOf = new int[examples.Count];
+        for (var i = 0; i < examples.Count; i++)
+        {
+            if (!index.TryGetValue(examples[i].Query, out var q))
+            {
+                index[examples[i].Query] = q = queries.Count;
+                queries.Add(_tokenizer.EncodeSingle(examples[i].Query));
+            }
+            queryOf[i] = q;
+        }
+        return new(examples.Select(e => _tokenizer.EncodeSingle(e.Passage)).ToArray(), queryOf, [.. queries], qids);
+    }
+
+    /// <param name="initialWeights">A saved student of this recipe to continue from (adapting a distilled model to new queries) instead of the base.</param>
     public DistillationResult Train(IReadOnlyList<TrainingExample> examples, string? checkpointDir = null,
-        IProgress<DistillationProgress>? progress = null, Action<EpochReport>? onEpoch = null, CancellationToken ct = default)
+        IProgress<DistillationProgress>? progress = null, Action<EpochReport>? onEpoch = null, CancellationToken ct = default,
+        string? initialWeights = null)
     {
         if (examples.Count == 0) throw new ArgumentException("No training pairs.", nameof(examples));
         foreach (var e in examples)
@@ -84,21 +142,22 @@ public sealed class DistillationTrainer
                 throw new ArgumentException($"Pair {e.Qid}/{e.Pid} has target {e.Target}; teacher grades are 0–3.", nameof(examples));
 
         var (train, validation) = SplitByQuery(examples, _options.ValidationFraction, _options.Seed);
-        var trainInputs = train.Select(e => _tokenizer.EncodePair(e.Query, e.Passage)).ToArray();
-        var validationInputs = validation.Select(e => _tokenizer.EncodePair(e.Query, e.Passage)).ToArray();
+        var trainInputs = Encode(train);
+        var validationInputs = Encode(validation);
         var trainTargets = train.Select(e => (float)e.Target).ToArray();
 
         // Not disposed here: the trained model is handed to the caller.
-        var model = CreateModel(trainTargets.Average());
-        if (_options.FreezeWordEmbeddings) model.bert.word_embeddings.weight!.requires_grad = false;
+        var model = CreateStudent(trainTargets.Average());
+        if (initialWeights is not null) model.load(initialWeights);
+        if (_options.FreezeWordEmbeddings) Encoder(model).word_embeddings.weight!.requires_grad = false;
         var parameters = model.parameters().Where(p => p.requires_grad).ToList();
         using var optimizer = optim.AdamW(parameters, _options.LearningRate, weight_decay: _options.WeightDecay);
 
-        var stepsPerEpoch = (train.Count + _options.BatchSize - 1) / _options.BatchSize;
+        var stepsPerEpoch = Batches(trainInputs, new Random(_options.Seed + 1), shuffle: true).Count;
         var totalSteps = stepsPerEpoch * _options.Epochs;
         var warmup = (int)Math.Round(totalSteps * _options.WarmupFraction);
 
-        var state = new CheckpointState { Fingerprint = Fingerprint(examples) };
+        var state = new CheckpointState { Fingerprint = Fingerprint(examples) + (initialWeights is null ? "" : "+" + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(initialWeights)))) };
         var resumed = false;
         if (checkpointDir is not null)
         {
@@ -128,14 +187,16 @@ public sealed class DistillationTrainer
                 var lr = _options.LearningRate * (step < warmup ? (step + 1.0) / (warmup + 1.0) : Math.Max(0, (totalSteps - step) / (double)Math.Max(1, totalSteps - warmup)));
                 foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
                 using var scope = NewDisposeScope();
-                var (ids, mask, types) = ToTensors(trainInputs, batches[s]);
-                var target = tensor(batches[s].Select(i => trainTargets[i]).ToArray());
                 optimizer.zero_grad();
-                var loss = nn.functional.mse_loss(model.forward(ids, mask, types), target);
-                loss.backward();
-                nn.utils.clip_grad_norm_(parameters, 1.0);
-                optimizer.step();
-                var value = loss.item<float>();
+                var loss = StepLoss(model, trainInputs, batches[s], trainTargets);
+                var value = 0f;
+                if (loss is not null)
+                {
+                    loss.backward();
+                    nn.utils.clip_grad_norm_(parameters, 1.0);
+                    optimizer.step();
+                    value = loss.item<float>();
+                }
                 lossSum += value;
                 progress?.Report(new DistillationProgress(epoch, _options.Epochs, s + 1, batches.Count, value));
             }
@@ -169,8 +230,32 @@ public sealed class DistillationTrainer
         if (validation.Count > 0 && bestPath is not null && File.Exists(bestPath) && state.BestEpoch != state.EpochsDone) model.load(bestPath);
         if (checkpointDir is null && state.InMemoryBest is not null) File.Delete(state.InMemoryBest);
 
+        var (bestKappa, bestPearson, bestThresholds) = (state.BestKappa, state.BestPearson, state.BestThresholds);
+        double? tunedWeight = null;
+        Dictionary<double, double?>? mixKappas = null;
+        if (model is BiEncoder bi && _options.InterpolateWithBase && validation.Count > 0)
+        {
+            // Robust fine-tuning (weight-space ensembling, Wortsman et al. 2022): the pretrained similarity
+            // is the prior, the tuned weights the correction; held-out queries' teacher agreement picks the mix.
+            mixKappas = new() { [1.0] = bestKappa };
+            tunedWeight = 1.0;
+            using var baseEncoder = CreateBiEncoder();
+            var tuned = bi.parameters().Select(p => p.detach().clone()).ToArray();
+            var original = baseEncoder.parameters().Select(p => p.detach()).ToArray();
+            var targets = bi.parameters().ToArray();
+            foreach (var w in TunedWeights)
+            {
+                Mix(targets, original, tuned, w);
+                var (k, r, t) = Validate(bi, validationInputs, validation);
+                mixKappas[w] = k;
+                if (Better(k, r, bestKappa, bestPearson)) (bestKappa, bestPearson, bestThresholds, tunedWeight) = (k, r, t, w);
+            }
+            Mix(targets, original, tuned, tunedWeight.Value);
+            foreach (var t in tuned) t.Dispose();
+        }
+
         double[] finalThresholds;
-        if (state.BestThresholds is { Length: 3 } t) finalThresholds = t;
+        if (bestThresholds is { Length: 3 } th) finalThresholds = th;
         else
         {
             // No held-out queries (a single query, or validation switched off): calibrate on the training pairs.
@@ -179,16 +264,66 @@ public sealed class DistillationTrainer
         }
 
         model.eval();
-        var result = new DistillationResult(model, finalThresholds, state.History, state.BestEpoch,
+        return new DistillationResult(model, finalThresholds, state.History, state.BestEpoch,
             train.Count, train.Select(e => e.Qid).Distinct().Count(), validation.Count, validation.Select(e => e.Qid).Distinct().Count(),
-            state.BestKappa, state.BestPearson, resumed);
+            bestKappa, bestPearson, resumed)
+        { TunedWeight = tunedWeight, MixKappas = mixKappas };
+    }
+
+    private static void Mix(Tensor[] targets, Tensor[] original, Tensor[] tuned, double w)
+    {
+        using var _ = no_grad();
+        for (var i = 0; i < targets.Length; i++) targets[i].copy_(original[i].add(tuned[i].sub(original[i]).mul(w)));
+    }
+
+    /// <summary>The loss of one batch, or null when the batch carries nothing to learn (one grade only, for the pairwise loss).</summary>
+    private Tensor? StepLoss(nn.Module<Tensor, Tensor, Tensor, Tensor> model, EncodedPairs inputs, int[] batch, float[] targets)
+    {
+        var target = tensor(batch.Select(i => targets[i]).ToArray());
+        if (!BiEncoding)
+        {
+            var (ids, mask, types) = ToTensors(inputs.Inputs, batch);
+            return nn.functional.mse_loss(model.forward(ids, mask, types), target);
+        }
+        if (batch.Select(i => targets[i]).Distinct().Count() < 2) return null;
+        // Every batch holds passages of one query (see Batches), so only within-query order is learned.
+        var (qIds, qMask, qTypes) = ToTensors(inputs.Queries, [inputs.QueryOf[batch[0]]]);
+        var (pIds, pMask, pTypes) = ToTensors(inputs.Inputs, batch);
+        var query = model.forward(qIds, qMask, qTypes);
+        var cosine = model.forward(pIds, pMask, pTypes).matmul(query.t()).squeeze(-1);
+        // RankNet over every pair with different grades, weighted by the grade gap.
+        var diff = cosine.unsqueeze(1).sub(cosine.unsqueeze(0)).mul(_options.RankScale);
+        var gap = target.unsqueeze(1).sub(target.unsqueeze(0)).clamp_min(0);
+        return nn.functional.softplus(diff.neg()).mul(gap).sum().div(gap.sum());
+    }
+
+    /// <summary>Scores pairs in evaluation mode (the cross-encoder's score, or the bi-encoder's cosine), in input order.</summary>
+    public float[] Predict(nn.Module<Tensor, Tensor, Tensor, Tensor> model, IReadOnlyList<TrainingExample> pairs)
+    {
+        if (model is BiEncoder != BiEncoding) throw new ArgumentException($"This trainer's recipe is {_options.Recipe}; the model is a {model.GetType().Name}.", nameof(model));
+        return Predict(model, Encode(pairs));
+    }
+
+    private float[] Predict(nn.Module<Tensor, Tensor, Tensor, Tensor> model, EncodedPairs inputs, int batchSize = 32)
+    {
+        if (!BiEncoding) return Run(model, inputs.Inputs, batchSize, 1).Select(x => x[0]).ToArray();
+        var passages = Run(model, inputs.Inputs, batchSize, 0);
+        var queries = Run(model, inputs.Queries, batchSize, 0);
+        var result = new float[inputs.Inputs.Length];
+        for (var i = 0; i < result.Length; i++)
+        {
+            var (p, q) = (passages[i], queries[inputs.QueryOf[i]]);
+            float dot = 0;
+            for (var h = 0; h < p.Length; h++) dot += p[h] * q[h];
+            result[i] = dot;
+        }
         return result;
     }
 
-    /// <summary>Scores encoded pairs in evaluation mode, length-bucketed; returns scores in input order.</summary>
-    public float[] Predict(CrossEncoder model, IReadOnlyList<EncodedInput> inputs, int batchSize = 32)
+    /// <summary>The model's output rows for the inputs, length-bucketed, in input order.</summary>
+    private float[][] Run(nn.Module<Tensor, Tensor, Tensor, Tensor> model, IReadOnlyList<EncodedInput> inputs, int batchSize, int width)
     {
-        var result = new float[inputs.Count];
+        var result = new float[inputs.Count][];
         model.eval();
         using var _ = no_grad();
         var order = Enumerable.Range(0, inputs.Count).OrderBy(i => inputs[i].Length).ToArray();
@@ -197,22 +332,21 @@ public sealed class DistillationTrainer
             using var scope = NewDisposeScope();
             var batch = order.Skip(start).Take(batchSize).ToArray();
             var (ids, mask, types) = ToTensors(inputs, batch);
-            var scores = model.forward(ids, mask, types).data<float>().ToArray();
-            for (var b = 0; b < batch.Length; b++) result[batch[b]] = scores[b];
+            var output = model.forward(ids, mask, types);
+            var rows = output.data<float>().ToArray();
+            var w = width > 0 ? width : (int)output.shape[^1];
+            for (var b = 0; b < batch.Length; b++) result[batch[b]] = rows.AsSpan(b * w, w).ToArray();
         }
         return result;
     }
 
-    public float[] Predict(CrossEncoder model, IReadOnlyList<TrainingExample> pairs) =>
-        Predict(model, pairs.Select(e => _tokenizer.EncodePair(e.Query, e.Passage)).ToArray());
-
     /// <summary>Training throughput: pairs per second over <paramref name="steps"/> optimisation steps (after one warm-up step).</summary>
     public double MeasureThroughput(IReadOnlyList<TrainingExample> examples, int steps)
     {
-        var inputs = examples.Select(e => _tokenizer.EncodePair(e.Query, e.Passage)).ToArray();
+        var inputs = Encode(examples);
         var targets = examples.Select(e => (float)e.Target).ToArray();
-        using var model = CreateModel(targets.Average());
-        if (_options.FreezeWordEmbeddings) model.bert.word_embeddings.weight!.requires_grad = false;
+        using var model = CreateStudent(targets.Average());
+        if (_options.FreezeWordEmbeddings) Encoder(model).word_embeddings.weight!.requires_grad = false;
         var parameters = model.parameters().Where(p => p.requires_grad).ToList();
         using var optimizer = optim.AdamW(parameters, _options.LearningRate, weight_decay: _options.WeightDecay);
         model.train();
@@ -223,9 +357,9 @@ public sealed class DistillationTrainer
         {
             if (s == 1) watch.Start();
             using var scope = NewDisposeScope();
-            var (ids, mask, types) = ToTensors(inputs, batches[s]);
             optimizer.zero_grad();
-            var loss = nn.functional.mse_loss(model.forward(ids, mask, types), tensor(batches[s].Select(i => targets[i]).ToArray()));
+            var loss = StepLoss(model, inputs, batches[s], targets);
+            if (loss is null) continue;
             loss.backward();
             optimizer.step();
             if (s >= 1) pairs += batches[s].Length;
@@ -233,7 +367,7 @@ public sealed class DistillationTrainer
         return pairs / Math.Max(watch.Elapsed.TotalSeconds, 1e-9);
     }
 
-    private (double? Kappa, double? Pearson, double[] Thresholds) Validate(CrossEncoder model, EncodedInput[] inputs, List<TrainingExample> validation)
+    private (double? Kappa, double? Pearson, double[] Thresholds) Validate(nn.Module<Tensor, Tensor, Tensor, Tensor> model, EncodedPairs inputs, List<TrainingExample> validation)
     {
         var scores = Predict(model, inputs).Select(x => (double)x).ToArray();
         var teacher = validation.Select(e => RoundGrade(e.Target)).ToArray();
@@ -257,17 +391,24 @@ public sealed class DistillationTrainer
     /// <summary>
     /// Length-bucketed batches: shuffle, then sort by length within windows of 50 batches and shuffle the
     /// batches, so each batch pads little (padding dominates CPU cost) and the order still varies.
+    /// Bi-encoder: the same within each query, so a batch never mixes queries (its loss is within-query).
     /// </summary>
-    private List<int[]> Batches(IReadOnlyList<EncodedInput> inputs, Random rng, bool shuffle)
+    private List<int[]> Batches(EncodedPairs pairs, Random rng, bool shuffle)
     {
-        var order = Enumerable.Range(0, inputs.Count).ToArray();
-        if (shuffle) rng.Shuffle(order);
+        var inputs = pairs.Inputs;
+        var groups = BiEncoding
+            ? Enumerable.Range(0, inputs.Length).GroupBy(i => pairs.Qids[i], StringComparer.Ordinal).Select(g => g.ToArray()).ToList()
+            : [Enumerable.Range(0, inputs.Length).ToArray()];
         var window = _options.BatchSize * 50;
         var batches = new List<int[]>();
-        for (var start = 0; start < order.Length; start += window)
+        foreach (var order in groups)
         {
-            var chunk = order.Skip(start).Take(window).OrderBy(i => inputs[i].Length).ToArray();
-            for (var b = 0; b < chunk.Length; b += _options.BatchSize) batches.Add(chunk.Skip(b).Take(_options.BatchSize).ToArray());
+            if (shuffle) rng.Shuffle(order);
+            for (var start = 0; start < order.Length; start += window)
+            {
+                var chunk = order.Skip(start).Take(window).OrderBy(i => inputs[i].Length).ToArray();
+                for (var b = 0; b < chunk.Length; b += _options.BatchSize) batches.Add(chunk.Skip(b).Take(_options.BatchSize).ToArray());
+            }
         }
         if (shuffle)
         {
@@ -308,14 +449,14 @@ public sealed class DistillationTrainer
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
-    private static void SaveWeights(CrossEncoder model, string path)
+    private static void SaveWeights(nn.Module model, string path)
     {
         var tmp = path + ".tmp";
         model.save(tmp);
         File.Move(tmp, path, overwrite: true);
     }
 
-    private static void SaveCheckpoint(string dir, CheckpointState state, CrossEncoder model, OptimizerHelper optimizer, bool best)
+    private static void SaveCheckpoint(string dir, CheckpointState state, nn.Module model, OptimizerHelper optimizer, bool best)
     {
         // Files are named by epoch and state.json (written last, atomically) names the ones that form the
         // checkpoint: a worker killed half-way through saving leaves the previous checkpoint intact and consistent.
@@ -338,7 +479,7 @@ public sealed class DistillationTrainer
         }
     }
 
-    private static CheckpointState? TryLoadCheckpoint(string dir, string fingerprint, CrossEncoder model, OptimizerHelper optimizer)
+    private static CheckpointState? TryLoadCheckpoint(string dir, string fingerprint, nn.Module model, OptimizerHelper optimizer)
     {
         var statePath = Path.Combine(dir, StateFile);
         if (!File.Exists(statePath)) return null;

@@ -13,12 +13,20 @@ public static class ModelVersionWriter
 {
     public static (byte[] Onnx, ModelMetadata Metadata) Build(DistillationResult result, DistillationOptions options, TrainingDataInfo data, byte[] baseModel, string name)
     {
-        var onnx = CrossEncoderOnnxWriter.Write(baseModel, result.Model);
+        var (onnx, kind, loss, tokenizer) = result.Model switch
+        {
+            CrossEncoder c => (CrossEncoderOnnxWriter.Write(baseModel, c), ModelKinds.CrossEncoder, "mse on the teacher grade",
+                "WordPiece, lower-cased, accents stripped; [CLS] query [SEP] passage [SEP], passage truncated first"),
+            BiEncoder b => (BiEncoderOnnxWriter.Write(baseModel, b), ModelKinds.BiEncoder,
+                "within-query pairwise (RankNet on the scaled cosine difference, weighted by the teacher's grade gap), then weights mixed with the base",
+                "WordPiece, lower-cased, accents stripped; [CLS] text [SEP] for query and passage apart, mean-pooled, L2-normalised"),
+            _ => throw new ArgumentException($"Unknown student {result.Model.GetType().Name}."),
+        };
         var metadata = new ModelMetadata
         {
             Name = name,
             BaseModel = BaseEncoder.CanonicalName(options.BaseModel),
-            Kind = ModelKinds.CrossEncoder,
+            Kind = kind,
             MaxLength = options.MaxLength,
             GradeThresholds = result.Thresholds,
             Precision = "fp32",
@@ -36,16 +44,18 @@ public static class ModelVersionWriter
                     split = "by query",
                 }, ModelMetadata.Json),
                 ["hyperParameters"] = JsonSerializer.SerializeToElement(options, ModelMetadata.Json),
-                ["loss"] = JsonSerializer.SerializeToElement("mse on the teacher grade"),
+                ["loss"] = JsonSerializer.SerializeToElement(loss),
                 ["thresholds"] = JsonSerializer.SerializeToElement("matched to the teacher's grade distribution on validation queries"),
                 ["validation"] = JsonSerializer.SerializeToElement(new
                 {
                     quadraticKappaVsTeacher = result.ValidationKappa,
                     pearsonVsTeacher = result.ValidationPearson,
                     bestEpoch = result.BestEpoch,
+                    tunedWeight = result.TunedWeight,
+                    mixKappas = result.MixKappas?.ToDictionary(x => x.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), x => x.Value),
                     epochs = result.Epochs,
                 }, ModelMetadata.Json),
-                ["tokenizer"] = JsonSerializer.SerializeToElement("WordPiece, lower-cased, accents stripped; [CLS] query [SEP] passage [SEP], passage truncated first"),
+                ["tokenizer"] = JsonSerializer.SerializeToElement(tokenizer),
             },
         };
         return (onnx, metadata);

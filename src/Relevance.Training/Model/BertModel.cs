@@ -127,3 +127,26 @@ public sealed class CrossEncoder : nn.Module<Tensor, Tensor, Tensor, Tensor>
         return head_out.forward(dropout.forward(pooled)).squeeze(-1).MoveToOuterDisposeScope();
     }
 }
+
+/// <summary>
+/// The bi-encoder: query and passage encoded apart, each the L2-normalised mean of its token states (the
+/// base model's own sentence embedding), relevance their cosine. <see cref="forward"/> returns the
+/// embeddings, [batch, hidden].
+/// </summary>
+public sealed class BiEncoder : nn.Module<Tensor, Tensor, Tensor, Tensor>
+{
+    public readonly BertModel bert;
+
+    public BiEncoder(BertConfig c) : base(nameof(BiEncoder))
+    {
+        bert = new BertModel(c);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds)
+    {
+        using var scope = NewDisposeScope();
+        var pooled = BertModel.MeanPool(bert.forward(inputIds, attentionMask, tokenTypeIds), attentionMask);
+        return nn.functional.normalize(pooled, p: 2, dim: -1).MoveToOuterDisposeScope();
+    }
+}

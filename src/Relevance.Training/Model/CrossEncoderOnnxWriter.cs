@@ -35,3 +35,17 @@ public static class CrossEncoderOnnxWriter
         return onnx.ToBytes();
     }
 }
+
+/// <summary>
+/// Writes a trained <see cref="BiEncoder"/>: the base model's graph with its encoder weights overwritten
+/// and nothing else changed, so the labeling stage embeds and compares with it exactly as with the base.
+/// </summary>
+public static class BiEncoderOnnxWriter
+{
+    public static byte[] Write(byte[] baseModel, BiEncoder model)
+    {
+        var onnx = OnnxModel.Load(baseModel);
+        OnnxBertWeights.Store(onnx, model.bert);
+        return onnx.ToBytes();
+    }
+}

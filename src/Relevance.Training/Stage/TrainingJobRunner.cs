@@ -70,7 +70,7 @@ public sealed partial class TrainingJobRunner(
         using (result.Model)
         {
             var data = new TrainingDataInfo(request.RunId is { } run ? $"run {run}" : "imported judgments", request.Teacher, examples.Count, examples.Select(e => e.Qid).Distinct().Count());
-            var (onnx, metadata) = ModelVersionWriter.Build(result, distill, data, baseModel, $"cross-encoder {request.Teacher} {request.Id.ToString("N")[..8]}");
+            var (onnx, metadata) = ModelVersionWriter.Build(result, distill, data, baseModel, $"{(result.Model is Relevance.Training.Model.BiEncoder ? "bi-encoder" : "cross-encoder")} {request.Teacher} {request.Id.ToString("N")[..8]}");
             metadata.Extra!["trainingRequestId"] = JsonSerializer.SerializeToElement(request.Id);
             using var vocab = BaseEncoder.OpenVocab(distill.BaseModel);
             var version = ModelVersionDirectory.Write(Path.Combine(root, "models"), onnx, vocab, metadata);
@@ -96,7 +96,7 @@ public sealed partial class TrainingJobRunner(
     /// <see cref="DistillationOptions"/> defaults by name, case-insensitive, values as invariant-culture strings:
     /// <c>epochs</c>, <c>maxLength</c> (or <c>max-length</c>), <c>batchSize</c> (<c>batch-size</c>),
     /// <c>lr</c> (<c>learningRate</c>), <c>seed</c>, <c>validationFraction</c>, <c>patience</c>,
-    /// <c>freezeWordEmbeddings</c> (true/false), <c>threads</c>, <c>baseModel</c> (also set from
+    /// <c>freezeWordEmbeddings</c> (true/false), <c>threads</c>, <c>recipe</c> (<c>bi-encoder</c> or <c>cross-encoder</c>), <c>baseModel</c> (also set from
     /// <c>TrainModelVersion.BaseModelVersion</c>). Example: <c>{"epochs": "1", "maxLength": "64"}</c>.
     /// An unknown name or a value out of range fails the request with a recorded error.
     /// </summary>
@@ -135,7 +135,8 @@ public sealed partial class TrainingJobRunner(
             "freezewordembeddings" => o with { FreezeWordEmbeddings = bool.Parse(v) },
             "threads" => o with { Threads = int.Parse(v, CultureInfo.InvariantCulture) },
             "basemodel" => o with { BaseModel = v },
-            _ => throw new ArgumentException($"Unknown training parameter '{key}' (known: epochs, maxLength, batchSize, lr, seed, validationFraction, patience, freezeWordEmbeddings, threads, baseModel)."),
+            "recipe" => o with { Recipe = DistillationRecipes.Parse(v) },
+            _ => throw new ArgumentException($"Unknown training parameter '{key}' (known: epochs, maxLength, batchSize, lr, seed, validationFraction, patience, freezeWordEmbeddings, threads, baseModel, recipe)."),
         };
 
     private sealed class Progress(Action<DistillationProgress> report) : IProgress<DistillationProgress>
