@@ -40,4 +40,7 @@ public sealed class OnnxRuntimeOptions
     /// <summary>Overrides the model version's max length when set (tokens, special tokens included).</summary>
     [Range(0, 512)]
     public int MaxLength { get; set; }
+
+    /// <summary>A copy (every setting, including ones added later) to vary one setting without touching the bound instance.</summary>
+    public OnnxRuntimeOptions Copy() => (OnnxRuntimeOptions)MemberwiseClone();
 }

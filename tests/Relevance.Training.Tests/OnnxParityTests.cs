@@ -8,6 +8,7 @@ using static TorchSharp.torch;
 
 namespace Relevance.Training.Tests;
 
+[Collection(InProcessTorch.Name)]
 public sealed class When_the_encoder_is_rebuilt_in_TorchSharp_and_written_back_to_ONNX
 {
     private static readonly (string Query, string Passage)[] Pairs =

@@ -93,7 +93,8 @@ public sealed class BenchLabelingCommand : AsyncCommand<BenchLabelingCommand.Set
                 foreach (var precision in precisions)
                 {
                     var version = versions[precision];
-                    var options = Clone(onnx, maxLength);
+                    var options = onnx.Copy();
+                    options.MaxLength = maxLength;
                     var (raw, provider) = MeasureRaw(version, options, pairs);
                     AnsiConsole.MarkupLineInterpolated($"[grey]{maxLength} tokens {precision}: raw {raw:F1} pairs/s on {provider}; end-to-end…[/]");
                     var e2e = await MeasureEndToEndAsync(version, maxLength, pairs, overrides, production, benchRoot, cancellationToken);
@@ -121,18 +122,6 @@ public sealed class BenchLabelingCommand : AsyncCommand<BenchLabelingCommand.Set
         if (settings.Output is { } output) await File.WriteAllTextAsync(output, md.ToString(), cancellationToken);
         return rows.All(r => r.Labeled == settings.Pairs) ? 0 : 1;
     }
-
-    private static OnnxRuntimeOptions Clone(OnnxRuntimeOptions o, int maxLength) => new()
-    {
-        ExecutionProvider = o.ExecutionProvider,
-        CudaDeviceId = o.CudaDeviceId,
-        GraphOptimization = o.GraphOptimization,
-        IntraOpThreads = o.IntraOpThreads,
-        InterOpThreads = o.InterOpThreads,
-        AllowSpinning = o.AllowSpinning,
-        BatchSize = o.BatchSize,
-        MaxLength = maxLength,
-    };
 
     private static List<ScoringPair> LoadSource(string? data)
     {

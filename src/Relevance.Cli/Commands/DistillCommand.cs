@@ -10,6 +10,7 @@ namespace Relevance.Cli.Commands;
 public class DistillationSettings : CommandSettings
 {
     [CommandOption("--recipe <NAME>")] [Description("bi-encoder (pairwise within query, mixed with the base) or cross-encoder (MSE on the grade)")] public string? Recipe { get; init; }
+    [CommandOption("--tuned-weight <W>")] [Description("bi-encoder: share of the tuned weights mixed with the base (default 0.5; 'best' picks by held-out teacher agreement)")] public string? TunedWeight { get; init; }
     [CommandOption("--epochs <N>")] [Description("Epochs (early stopping on held-out queries may stop sooner)")] public int Epochs { get; init; } = 2;
     [CommandOption("--max-length <TOKENS>")] [Description("Tokens per pair, special tokens included")] public int MaxLength { get; init; } = 128;
     [CommandOption("--batch-size <N>")] public int BatchSize { get; init; } = 16;
@@ -23,13 +24,19 @@ public class DistillationSettings : CommandSettings
     {
         Epochs = Epochs, MaxLength = MaxLength, BatchSize = BatchSize, LearningRate = LearningRate, Seed = Seed,
         ValidationFraction = ValidationFraction, FreezeWordEmbeddings = FreezeWordEmbeddings, Threads = Threads,
-    } is var o && Recipe is { } r ? o with { Recipe = DistillationRecipes.Parse(r) } : o;
+    } is var o ? o with
+    {
+        Recipe = Recipe is { } r ? DistillationRecipes.Parse(r) : o.Recipe,
+        TunedWeight = TunedWeight is null ? o.TunedWeight
+            : TunedWeight.Equals("best", StringComparison.OrdinalIgnoreCase) ? null
+            : double.Parse(TunedWeight, System.Globalization.CultureInfo.InvariantCulture),
+    } : throw new InvalidOperationException();
 
     public override ValidationResult Validate()
     {
         DistillationOptions o;
         try { o = ToOptions(); }
-        catch (FormatException e) { return ValidationResult.Error("--recipe: " + e.Message); }
+        catch (FormatException e) { return ValidationResult.Error("--recipe or --tuned-weight: " + e.Message); }
         var errors = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
         return System.ComponentModel.DataAnnotations.Validator.TryValidateObject(o, new(o), errors, true)
             ? ValidationResult.Success()

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using System.Text.Json;
 using Relevance.Evaluation.Metrics;
 using Relevance.Slm;
 using Relevance.Training.Distillation;
@@ -18,7 +19,8 @@ public sealed class ExperimentCommand : AsyncCommand<ExperimentCommand.Settings>
         [CommandOption("--folds <N>")] public int Folds { get; init; } = 5;
         [CommandOption("--fold <K>")] [Description("Run only fold K (1-based); default all")] public int? Fold { get; init; }
         [CommandOption("--assist <FRACTIONS>")] [Description("Teacher-assisted setting: for each fraction f (e.g. 0.1,0.2,0.5) the teacher grades f of each test query's pairs, the fold's SLM is adapted on them and labels the rest")] public string? Assist { get; init; }
-        [CommandOption("--assist-epochs <N>")] [Description("Epochs of adaptation on the teacher-graded test pairs")] public int AssistEpochs { get; init; } = 2;
+        [CommandOption("--work <DIR>")] [Description("Where finished folds are kept, under <recipe>-<settings hash> (default .relevance/experiments); a rerun with the same settings reuses them")] public string? Work { get; init; }
+        [CommandOption("--assist-epochs <N>")] [Description("Epochs of adaptation on the teacher-graded test pairs")] public int AssistEpochs { get; init; } = 1;
     }
 
     
@@ -36,7 +38,7 @@ public sealed class ExperimentCommand : AsyncCommand<ExperimentCommand.Settings>
         if (pairs.Any(p => p.Grade is null)) throw new InvalidDataException("Every benchmark pair needs a human grade.");
         var teacher = PairFiles.ReadQrels(qrelsPath);
         var options = settings.ToOptions();
-        string[] Labelers = ["base zero-shot", $"SLM ({DistillationRecipes.Name(options.Recipe)})", "SLM + base prior", "teacher"];
+        string[] Labelers = ["base zero-shot", $"SLM ({DistillationRecipes.Name(options.Recipe)}{(options.Recipe == DistillationRecipe.BiEncoderPairwise && options.TunedWeight is { } tw ? $", tuned weight {tw:F2}" : "")})", "SLM + base prior", "teacher"];
 
         // Folds by query, never by pair.
         var qids = pairs.Select(p => p.Qid).Distinct().Order(StringComparer.Ordinal).ToArray();
@@ -54,54 +56,43 @@ public sealed class ExperimentCommand : AsyncCommand<ExperimentCommand.Settings>
         var assistTable = new Table().AddColumns("fold", "f", "labeler (on the pairs the teacher did not grade)", "pairs", "acc", "κ", "κ_quad", "α_ord", "κ≥2", "NDCG@10", "pairwise", "min");
         var table = new Table().AddColumns("fold", "labeler", "pairs", "acc", "κ", "κ_quad", "α_ord", "κ≥2", "NDCG@10", "pairwise", "min");
         var folds = settings.Fold is { } only ? [only - 1] : Enumerable.Range(0, settings.Folds).ToArray();
+        // Each finished fold is kept, so a run that is interrupted (or crashes) continues where it stopped.
+        var work = Path.GetFullPath(Path.Combine(settings.Work ?? Path.Combine(".relevance", "experiments"), $"trec-dl-{DistillationRecipes.Name(options.Recipe)}-{WorkKey(options, settings, qrelsPath)}"));
+        Directory.CreateDirectory(work);
+        AnsiConsole.MarkupLine($"fold results kept in {Markup.Escape(work)}");
         foreach (var k in folds)
         {
-            var watch = Stopwatch.StartNew();
-            var trainPairs = pairs.Where(p => foldOf[p.Qid] != k).ToList();
-            var testPairs = pairs.Where(p => foldOf[p.Qid] == k).ToList();
-            var (train, _) = PairFiles.Join(trainPairs, teacher);
-            AnsiConsole.MarkupLine($"fold {k + 1}: training on {train.Count} teacher-graded pairs of {train.Select(e => e.Qid).Distinct().Count()} queries, testing on {testPairs.Count} pairs of {testPairs.Select(p => p.Qid).Distinct().Count()} queries");
-
-            var baseThresholds = GradeCalibration.MatchDistribution(train.Select(e => cosine[(e.Qid, e.Pid)]).ToArray(), train.Select(e => (int)e.Target).ToArray());
-            var baseJudged = testPairs.Select(p => Judged(p, new PairScore(GradeCalibration.Grade(cosine[(p.Qid, p.Pid)], baseThresholds), cosine[(p.Qid, p.Pid)]))).ToList();
-            var teacherJudged = testPairs.Select(p => Judged(p, teacher.TryGetValue((p.Qid, p.Pid), out var g) ? new PairScore(g, g) : null)).ToList();
-
-            using var vocab = BaseEncoder.OpenVocab(options.BaseModel);
-            var trainer = new DistillationTrainer(options, BaseEncoder.ReadModel(options.BaseModel), vocab);
-            var result = trainer.Train(train, onEpoch: e => AnsiConsole.MarkupLine($"  epoch {e.Epoch}: loss {e.TrainLoss:F4}, validation κ_quad vs teacher {e.ValidationKappa?.ToString("F3") ?? "-"}, {e.Seconds / 60:F1} min"), ct: cancellationToken);
-            if (result.TunedWeight is { } w)
-                AnsiConsole.MarkupLine($"  tuned weight {w:F2} (validation κ_quad by weight: {string.Join(", ", result.MixKappas!.OrderBy(x => x.Key).Select(x => $"{x.Key:F2}: {x.Value:F3}"))})");
-            List<JudgedPair> slmJudged, mixJudged;
-            using (result.Model)
+            var file = Path.Combine(work, $"fold-{k + 1}.json");
+            FoldRecord record;
+            if (File.Exists(file) && JsonSerializer.Deserialize<FoldRecord>(File.ReadAllText(file)) is { } saved && fractions.All(f => saved.Assisted.ContainsKey(f)))
             {
-                if (fractions.Length > 0)
-                {
-                    var weights = Path.GetTempFileName();
-                    try
-                    {
-                        result.Model.save(weights);
-                        foreach (var f in fractions)
-                            Assist(k, f, weights, options, settings.AssistEpochs, testPairs, teacher, assisted, assistTable, cancellationToken);
-                    }
-                    finally { File.Delete(weights); }
-                }
-                var scores = trainer.Predict(result.Model, testPairs.Select(p => new TrainingExample(p.Qid, p.Query, p.Pid, p.Passage, 0)).ToList());
-                slmJudged = testPairs.Select((p, i) => Judged(p, new PairScore(GradeCalibration.Grade(scores[i], result.Thresholds), scores[i]))).ToList();
-                // The pretrained similarity as a prior: the mean of the student's and the base cosine's
-                // z-scores, cut where the training queries' teacher grade shares fall. Only the unlabeled
-                // test scores and the training teacher's grades are used.
-                var mixed = ZMix(scores.Select(x => (double)x).ToArray(), testPairs.Select(p => cosine[(p.Qid, p.Pid)]).ToArray());
-                var mixThresholds = GradeCalibration.MatchDistribution(mixed, Proportional(train.Select(e => (int)e.Target).ToArray(), mixed.Length));
-                mixJudged = testPairs.Select((p, i) => Judged(p, new PairScore(GradeCalibration.Grade(mixed[i], mixThresholds), mixed[i]))).ToList();
+                record = saved;
+                AnsiConsole.MarkupLine($"fold {k + 1}: kept from an earlier run");
             }
-            var minutes = watch.Elapsed.TotalMinutes;
-            foreach (var (name, judged) in new[] { (Labelers[0], baseJudged), (Labelers[1], slmJudged), (Labelers[2], mixJudged), (Labelers[3], teacherJudged) })
+            else
             {
-                overall[name].AddRange(judged);
-                AddRow(table, (k + 1).ToString(), name, AgreementReport.Compute(judged), name == Labelers[1] ? minutes : null);
+                record = RunFold(k, pairs, foldOf, teacher, cosine, options, Labelers, fractions, settings.AssistEpochs, cancellationToken);
+                var tmp = file + ".tmp";
+                File.WriteAllText(tmp, JsonSerializer.Serialize(record));
+                File.Move(tmp, file, overwrite: true);
+            }
+            foreach (var name in Labelers.Concat(record.Labelers.Keys.Except(Labelers).Order(StringComparer.Ordinal)))
+            {
+                (overall.TryGetValue(name, out var list) ? list : overall[name] = []).AddRange(record.Labelers[name]);
+                AddRow(table, (k + 1).ToString(), name, AgreementReport.Compute(record.Labelers[name]), name == Labelers[1] ? record.Minutes : null);
+            }
+            foreach (var f in fractions)
+            {
+                var (byLabeler, minutes) = record.Assisted[f];
+                if (!assisted.TryGetValue(f, out var all)) assisted[f] = all = [];
+                foreach (var (name, judged) in byLabeler)
+                {
+                    (all.TryGetValue(name, out var list) ? list : all[name] = []).AddRange(judged);
+                    AddRow(assistTable, (k + 1).ToString(), name, AgreementReport.Compute(judged), name == AssistSlm ? minutes : null, f);
+                }
             }
         }
-        foreach (var name in Labelers) AddRow(table, "all", name, AgreementReport.Compute(overall[name]), null);
+        foreach (var (name, judged) in overall) AddRow(table, "all", name, AgreementReport.Compute(judged), null);
         AnsiConsole.Write(table);
         if (fractions.Length > 0)
         {
@@ -113,13 +104,82 @@ public sealed class ExperimentCommand : AsyncCommand<ExperimentCommand.Settings>
         return Task.FromResult(0);
     }
 
+    private sealed record AssistRecord(Dictionary<string, List<JudgedPair>> Labelers, double Minutes);
+
+    private sealed record FoldRecord(Dictionary<string, List<JudgedPair>> Labelers, double Minutes, Dictionary<double, AssistRecord> Assisted);
+
+    private const string AssistSlm = "SLM vs humans";
+
+    private static string WorkKey(DistillationOptions options, Settings settings, string qrelsPath)
+    {
+        var key = JsonSerializer.Serialize(options) + $"|{settings.Folds}|{Path.GetFileName(qrelsPath)}|{settings.AssistEpochs}";
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)))[..12];
+    }
+
+    private static FoldRecord RunFold(int k, List<JudgedText> pairs, Dictionary<string, int> foldOf, IReadOnlyDictionary<(string, string), int> teacher,
+        Dictionary<(string, string), double> cosine, DistillationOptions options, string[] labelers, double[] fractions, int assistEpochs, CancellationToken ct)
+    {
+        var watch = Stopwatch.StartNew();
+        var trainPairs = pairs.Where(p => foldOf[p.Qid] != k).ToList();
+        var testPairs = pairs.Where(p => foldOf[p.Qid] == k).ToList();
+        var (train, _) = PairFiles.Join(trainPairs, teacher);
+        AnsiConsole.MarkupLine($"fold {k + 1}: training on {train.Count} teacher-graded pairs of {train.Select(e => e.Qid).Distinct().Count()} queries, testing on {testPairs.Count} pairs of {testPairs.Select(p => p.Qid).Distinct().Count()} queries");
+
+        var baseThresholds = GradeCalibration.MatchDistribution(train.Select(e => cosine[(e.Qid, e.Pid)]).ToArray(), train.Select(e => (int)e.Target).ToArray());
+        var baseJudged = testPairs.Select(p => Judged(p, new PairScore(GradeCalibration.Grade(cosine[(p.Qid, p.Pid)], baseThresholds), cosine[(p.Qid, p.Pid)]))).ToList();
+        var teacherJudged = testPairs.Select(p => Judged(p, teacher.TryGetValue((p.Qid, p.Pid), out var g) ? new PairScore(g, g) : null)).ToList();
+
+        using var vocab = BaseEncoder.OpenVocab(options.BaseModel);
+        var trainer = new DistillationTrainer(options, BaseEncoder.ReadModel(options.BaseModel), vocab);
+        var testExamples = testPairs.Select(p => new TrainingExample(p.Qid, p.Query, p.Pid, p.Passage, 0)).ToList();
+        // Every mix of tuned and base weights is scored on the test fold too, so the choice of the default
+        // mix is made on the dev human grades in plain sight (they select hyper-parameters, never train).
+        var mixes = new Dictionary<string, List<JudgedPair>>();
+        var result = trainer.Train(train, onEpoch: e => AnsiConsole.MarkupLine($"  epoch {e.Epoch}: loss {e.TrainLoss:F4}, validation κ_quad vs teacher {e.ValidationKappa?.ToString("F3") ?? "-"}, {e.Seconds / 60:F1} min"), ct: ct,
+            onMix: (w, model, thresholds) =>
+            {
+                if (thresholds is null || options.TunedWeight is { } chosen && Math.Abs(chosen - w) < 1e-9) return;
+                var s = trainer.Predict(model, testExamples);
+                mixes[$"SLM, tuned weight {w:F2}"] = testPairs.Select((p, i) => Judged(p, new PairScore(GradeCalibration.Grade(s[i], thresholds), s[i]))).ToList();
+            });
+        if (result.TunedWeight is { } w)
+            AnsiConsole.MarkupLine($"  tuned weight {w:F2} (validation κ_quad by weight: {string.Join(", ", result.MixKappas!.OrderBy(x => x.Key).Select(x => $"{x.Key:F2}: {x.Value:F3}"))})");
+        List<JudgedPair> slmJudged, mixJudged;
+        var assisted = new Dictionary<double, AssistRecord>();
+        using (result.Model)
+        {
+            var scores = trainer.Predict(result.Model, testExamples);
+            slmJudged = testPairs.Select((p, i) => Judged(p, new PairScore(GradeCalibration.Grade(scores[i], result.Thresholds), scores[i]))).ToList();
+            // The pretrained similarity as a prior: the mean of the student's and the base cosine's
+            // z-scores, cut where the training queries' teacher grade shares fall. Only the unlabeled
+            // test scores and the training teacher's grades are used.
+            var mixed = ZMix(scores.Select(x => (double)x).ToArray(), testPairs.Select(p => cosine[(p.Qid, p.Pid)]).ToArray());
+            var mixThresholds = GradeCalibration.MatchDistribution(mixed, Proportional(train.Select(e => (int)e.Target).ToArray(), mixed.Length));
+            mixJudged = testPairs.Select((p, i) => Judged(p, new PairScore(GradeCalibration.Grade(mixed[i], mixThresholds), mixed[i]))).ToList();
+            if (fractions.Length > 0)
+            {
+                var weights = Path.GetTempFileName();
+                try
+                {
+                    result.Model.save(weights);
+                    foreach (var f in fractions) assisted[f] = Assist(f, weights, options, assistEpochs, testPairs, teacher, ct);
+                }
+                finally { File.Delete(weights); }
+            }
+        }
+        var labeled = new[] { baseJudged, slmJudged, mixJudged, teacherJudged };
+        var byName = labelers.Select((name, i) => (name, i)).ToDictionary(x => x.name, x => labeled[x.i]);
+        foreach (var (name, judged) in mixes.OrderBy(m => m.Key, StringComparer.Ordinal)) byName[name] = judged;
+        return new FoldRecord(byName, watch.Elapsed.TotalMinutes, assisted);
+    }
+
     /// <summary>
     /// Teacher-assisted labeling of one fold: the teacher grades a share f of each test query's pairs, the
     /// fold's SLM is adapted on those grades (and its thresholds calibrated on them), and labels the rest.
     /// Scored on the rest only: the SLM and the teacher against the human grades, and the SLM against the teacher.
     /// </summary>
-    private static void Assist(int fold, double f, string weights, DistillationOptions options, int epochs, List<JudgedText> testPairs,
-        IReadOnlyDictionary<(string, string), int> teacher, SortedDictionary<double, Dictionary<string, List<JudgedPair>>> assisted, Table table, CancellationToken ct)
+    private static AssistRecord Assist(double f, string weights, DistillationOptions options, int epochs, List<JudgedText> testPairs,
+        IReadOnlyDictionary<(string, string), int> teacher, CancellationToken ct)
     {
         var watch = Stopwatch.StartNew();
         var graded = new HashSet<(string, string)>();
@@ -144,13 +204,8 @@ public sealed class ExperimentCommand : AsyncCommand<ExperimentCommand.Settings>
         var slmVsTeacher = rest.Select((p, i) => (p, i)).Where(x => teacher.ContainsKey((x.p.Qid, x.p.Pid)))
             .Select(x => new JudgedPair(x.p.Qid, x.p.Pid, teacher[(x.p.Qid, x.p.Pid)], slm[x.i].Prediction)).ToList();
         var minutes = watch.Elapsed.TotalMinutes;
-        if (!assisted.TryGetValue(f, out var byLabeler)) assisted[f] = byLabeler = [];
-        foreach (var (name, judged) in new[] { ("SLM vs humans", slm), ("teacher vs humans", teacherRest), ("SLM vs teacher", slmVsTeacher) })
-        {
-            (byLabeler.TryGetValue(name, out var list) ? list : byLabeler[name] = []).AddRange(judged);
-            AddRow(table, (fold + 1).ToString(), name, AgreementReport.Compute(judged), name == "SLM vs humans" ? minutes : null, f);
-        }
         AnsiConsole.MarkupLine($"  assisted f={f:P0}: adapted on {adaptOn.Count} teacher-graded pairs, labeled {rest.Count} in {minutes:F1} min");
+        return new AssistRecord(new() { [AssistSlm] = slm, ["teacher vs humans"] = teacherRest, ["SLM vs teacher"] = slmVsTeacher }, minutes);
     }
 
     private static int StableHash(string s)

@@ -131,10 +131,11 @@ public sealed class DistillationTrainer
         return new(examples.Select(e => _tokenizer.EncodeSingle(e.Passage)).ToArray(), queryOf, [.. queries], qids);
     }
 
+    /// <param name="onMix">Bi-encoder: called with the model at each mix weight tried and the thresholds calibrated for it on the held-out queries (for experiments that score every mix).</param>
     /// <param name="initialWeights">A saved student of this recipe to continue from (adapting a distilled model to new queries) instead of the base.</param>
     public DistillationResult Train(IReadOnlyList<TrainingExample> examples, string? checkpointDir = null,
         IProgress<DistillationProgress>? progress = null, Action<EpochReport>? onEpoch = null, CancellationToken ct = default,
-        string? initialWeights = null)
+        string? initialWeights = null, Action<double, nn.Module<Tensor, Tensor, Tensor, Tensor>, double[]?>? onMix = null)
     {
         if (examples.Count == 0) throw new ArgumentException("No training pairs.", nameof(examples));
         foreach (var e in examples)
@@ -233,25 +234,45 @@ public sealed class DistillationTrainer
         var (bestKappa, bestPearson, bestThresholds) = (state.BestKappa, state.BestPearson, state.BestThresholds);
         double? tunedWeight = null;
         Dictionary<double, double?>? mixKappas = null;
-        if (model is BiEncoder bi && _options.InterpolateWithBase && validation.Count > 0)
+        if (model is BiEncoder bi && _options.InterpolateWithBase && (validation.Count > 0 || _options.TunedWeight is not null))
         {
             // Robust fine-tuning (weight-space ensembling, Wortsman et al. 2022): the pretrained similarity
-            // is the prior, the tuned weights the correction; held-out queries' teacher agreement picks the mix.
+            // is the prior, the tuned weights the correction.
             mixKappas = new() { [1.0] = bestKappa };
-            tunedWeight = 1.0;
+            var chosen = (Weight: 1.0, Kappa: bestKappa, Pearson: bestPearson, Thresholds: bestThresholds);
             using var baseEncoder = CreateBiEncoder();
             var tuned = bi.parameters().Select(p => p.detach().clone()).ToArray();
             var original = baseEncoder.parameters().Select(p => p.detach()).ToArray();
             var targets = bi.parameters().ToArray();
+            onMix?.Invoke(1.0, bi, bestThresholds);
             foreach (var w in TunedWeights)
             {
                 Mix(targets, original, tuned, w);
+                if (validation.Count == 0)
+                {
+                    onMix?.Invoke(w, bi, null);
+                    continue;
+                }
                 var (k, r, t) = Validate(bi, validationInputs, validation);
+                onMix?.Invoke(w, bi, t);
                 mixKappas[w] = k;
-                if (Better(k, r, bestKappa, bestPearson)) (bestKappa, bestPearson, bestThresholds, tunedWeight) = (k, r, t, w);
+                var wanted = _options.TunedWeight is { } fixedWeight ? Math.Abs(w - fixedWeight) < 1e-9 : Better(k, r, chosen.Kappa, chosen.Pearson);
+                if (wanted) chosen = (w, k, r, t);
             }
-            Mix(targets, original, tuned, tunedWeight.Value);
-            foreach (var t in tuned) t.Dispose();
+            if (_options.TunedWeight is { } fixedW && !TunedWeights.Contains(fixedW) && fixedW != 1.0)
+            {
+                Mix(targets, original, tuned, fixedW);
+                if (validation.Count > 0)
+                {
+                    var (k, r, t) = Validate(bi, validationInputs, validation);
+                    chosen = (fixedW, k, r, t);
+                }
+                else chosen = (fixedW, null, null, null);
+            }
+            if (_options.TunedWeight is { } fw && validation.Count == 0) chosen = (fw, null, null, null);
+            Mix(targets, original, tuned, chosen.Weight);
+            (tunedWeight, bestKappa, bestPearson, bestThresholds) = chosen;
+            foreach (var t in tuned.Concat(original)) t.Dispose();
         }
 
         double[] finalThresholds;
@@ -273,6 +294,7 @@ public sealed class DistillationTrainer
     private static void Mix(Tensor[] targets, Tensor[] original, Tensor[] tuned, double w)
     {
         using var _ = no_grad();
+        using var scope = NewDisposeScope();
         for (var i = 0; i < targets.Length; i++) targets[i].copy_(original[i].add(tuned[i].sub(original[i]).mul(w)));
     }
 

@@ -36,7 +36,8 @@ public static class TorchRuntime
                 torch.InitializeDeviceType(DeviceType.CPU);
                 _loaded = true;
             }
-            if (threads is > 0) torch.set_num_threads(threads.Value);
+            // Resizing libtorch's pool while another thread runs an operator crashes it: resize only on a change.
+            if (threads is > 0 && torch.get_num_threads() != threads.Value) torch.set_num_threads(threads.Value);
         }
     }
 
