@@ -64,6 +64,14 @@ public sealed partial class RunCoordinator(
         return changed == 1;
     }
 
+    /// <summary>The status of one unit of work, or null when it was never dispatched.</summary>
+    public async Task<WorkStatus?> WorkStatusAsync(Guid runId, string stage, string key, CancellationToken ct)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        return await db.Set<RunWorkItem>().Where(w => w.RunId == runId && w.Stage == stage && w.Key == key)
+            .Select(w => (WorkStatus?)w.Status).SingleOrDefaultAsync(ct);
+    }
+
     /// <summary>Inserts the gate row; true for exactly one caller, whoever comes first.</summary>
     public async Task<bool> PassGateAsync(Guid runId, string gate, CancellationToken ct) =>
         await writer.InsertIgnoreDuplicatesAsync([new RunWorkItem
@@ -133,11 +141,19 @@ public sealed partial class RunCoordinator(
         await using var db = await factory.CreateDbContextAsync(ct);
         var queries = await db.Queries.Where(q => q.RunId == runId).Select(q => new { q.Id, q.TextHash }).ToListAsync(ct);
         var heldOut = HeldOutQueries(queries.Select(q => (q.Id, q.TextHash)).ToList(), settings);
-        await db.Pairs.Where(p => p.RunId == runId).ExecuteUpdateAsync(u => u.SetProperty(p => p.Split, "train"), ct);
-        foreach (var chunk in heldOut.Chunk(500))
+        // One transaction, so that a reader (a training worker) never sees a half-assigned split; running it
+        // again (a hand-over published a second time) writes the same values.
+        var strategy = db.Database.CreateExecutionStrategy();
+        await strategy.ExecuteAsync(async () =>
         {
-            await db.Pairs.Where(p => p.RunId == runId && chunk.Contains(p.QueryId)).ExecuteUpdateAsync(u => u.SetProperty(p => p.Split, "heldout"), ct);
-        }
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await db.Pairs.Where(p => p.RunId == runId).ExecuteUpdateAsync(u => u.SetProperty(p => p.Split, "train"), ct);
+            foreach (var chunk in heldOut.Chunk(500))
+            {
+                await db.Pairs.Where(p => p.RunId == runId && chunk.Contains(p.QueryId)).ExecuteUpdateAsync(u => u.SetProperty(p => p.Split, "heldout"), ct);
+            }
+            await tx.CommitAsync(ct);
+        });
         LogHeldOut(runId, heldOut.Count, queries.Count);
     }
 
@@ -179,6 +195,15 @@ public sealed partial class RunCoordinator(
         await using var db = await factory.CreateDbContextAsync(ct);
         var completedAt = status == RunStatus.Running ? (DateTime?)null : DateTime.UtcNow;
         await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, status).SetProperty(r => r.CompletedAt, completedAt), ct);
+    }
+
+    /// <summary>Marks a run completed unless it already ended; true when it did.</summary>
+    public async Task<bool> CompleteRunIfRunningAsync(Guid runId, CancellationToken ct)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var now = DateTime.UtcNow;
+        return await db.Runs.Where(r => r.Id == runId && r.Status == RunStatus.Running)
+            .ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, RunStatus.Completed).SetProperty(r => r.CompletedAt, now), ct) == 1;
     }
 
     internal static int WordCount(string text)
