@@ -17,7 +17,7 @@ fi
 
 RMQ_DIR="$STATE/rabbitmq"
 if [ -d "$RMQ_DIR" ] && [ -x /usr/lib/rabbitmq/bin/rabbitmqctl ]; then
-  if run_as rabbitmq env HOME="$RMQ_DIR" RABBITMQ_NODENAME=relevance@localhost ERL_EPMD_ADDRESS=127.0.0.1 \
+  if run_as rabbitmq env HOME="$RMQ_DIR" RABBITMQ_NODENAME="${RELEVANCE_RMQ_NODENAME:-relevance@localhost}" ERL_EPMD_ADDRESS=127.0.0.1 \
       /usr/lib/rabbitmq/bin/rabbitmqctl -q stop >/dev/null 2>&1; then
     log "RabbitMQ stopped"
   else

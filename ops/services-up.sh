@@ -18,6 +18,8 @@ DB_NAME="${RELEVANCE_DB_NAME:-relevance}"
 MQ_USER="${RELEVANCE_MQ_USER:-relevance}"
 MQ_PASS="${RELEVANCE_MQ_PASSWORD:-relevance}"
 MQ_VHOST="${RELEVANCE_MQ_VHOST:-relevance}"
+# A second instance (other ports, another RELEVANCE_SERVICES_DIR) needs its own Erlang node name.
+RMQ_NODENAME="${RELEVANCE_RMQ_NODENAME:-relevance@localhost}"
 
 log() { echo "[services-up] $*" >&2; }
 SUDO=""
@@ -109,7 +111,7 @@ as_rabbit() {
     env HOME="$RMQ_DIR" "$@"
   fi
 }
-export RABBITMQ_NODENAME="relevance@localhost"
+export RABBITMQ_NODENAME="$RMQ_NODENAME"
 export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
 export RABBITMQ_NODE_PORT="$RMQ_PORT"
 export ERL_EPMD_ADDRESS=127.0.0.1

@@ -28,13 +28,23 @@ public sealed partial class RunAdvancer(
         if (!await coordinator.HasGateAsync(runId, SynthesisDispatched, ct)) return;
         var progress = await coordinator.ProgressAsync(runId, ct);
         if (progress.Values.Any(p => p.Pending > 0)) return;
-        if (!await coordinator.PassGateAsync(runId, TrainGate, ct)) return;
+        var requestId = NewDeterministicGuid(runId, TrainGate);
+        // Passed before: normally its training request is recorded and there is nothing to do. Without one,
+        // the attempt that passed the gate lost its publish (RabbitMQ went away in between) and its event
+        // came back for exactly this: publish again. The request id is fixed and the training stage records
+        // it once, so a concurrent consumer that also publishes asks for nothing twice.
+        if (!await coordinator.PassGateAsync(runId, TrainGate, ct) && await TrainingRequestExistsAsync(requestId, ct)) return;
 
         var settings = await coordinator.SettingsAsync(runId, ct);
         await coordinator.AssignHeldOutSplitAsync(runId, settings, ct);
-        var requestId = NewDeterministicGuid(runId, TrainGate);
         LogTraining(runId, requestId);
         await publish.Publish(new TrainModelVersion(requestId, runId, await TeacherOfRunAsync(runId, settings, ct), null, settings.Training), ct);
+    }
+
+    private async Task<bool> TrainingRequestExistsAsync(Guid requestId, CancellationToken ct)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        return await db.TrainingRequests.AnyAsync(r => r.Id == requestId, ct);
     }
 
     /// <summary>The teacher that actually graded the run (provider and model, e.g. an LLM or the offline one).</summary>
@@ -50,8 +60,10 @@ public sealed partial class RunAdvancer(
     {
         await using var db = await factory.CreateDbContextAsync(ct);
         var runId = await db.TrainingRequests.Where(r => r.Id == m.RequestId).Select(r => r.RunId).SingleOrDefaultAsync(ct);
-        if (runId is not { } id || !await coordinator.PassGateAsync(id, LabelGate, ct)) return;
+        if (runId is not { } id) return;
         var jobId = NewDeterministicGuid(id, LabelGate);
+        // As for training: a passed gate without its label job means the publish was lost; the job id is fixed.
+        if (!await coordinator.PassGateAsync(id, LabelGate, ct) && await db.LabelJobs.AnyAsync(j => j.Id == jobId, ct)) return;
         await publish.Publish(new StartLabelJob(jobId, $"run {id:N} held-out pairs", null, id, m.ModelVersionId), ct);
     }
 
@@ -59,7 +71,13 @@ public sealed partial class RunAdvancer(
     {
         await using var db = await factory.CreateDbContextAsync(ct);
         var runId = await db.LabelJobs.Where(j => j.Id == m.JobId).Select(j => j.RunId).SingleOrDefaultAsync(ct);
-        if (runId is not { } id || await coordinator.HasGateAsync(id, ReportGate, ct)) return;
+        if (runId is not { } id) return;
+        if (await coordinator.HasGateAsync(id, ReportGate, ct))
+        {
+            // Finished and reported before; if that attempt stopped right after the gate, the run still waits for its status.
+            await coordinator.CompleteRunIfRunningAsync(id, ct);
+            return;
+        }
         // Finish first, gate after: a failure while evaluating is retried instead of leaving the run
         // stuck behind a passed gate. Finishing twice is harmless (the benchmark set is stored once).
         var summary = await finisher.FinishAsync(id, m, ct);

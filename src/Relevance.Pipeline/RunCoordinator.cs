@@ -64,6 +64,14 @@ public sealed partial class RunCoordinator(
         return changed == 1;
     }
 
+    /// <summary>The status of one unit of work, or null when it was never dispatched.</summary>
+    public async Task<WorkStatus?> WorkStatusAsync(Guid runId, string stage, string key, CancellationToken ct)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        return await db.Set<RunWorkItem>().Where(w => w.RunId == runId && w.Stage == stage && w.Key == key)
+            .Select(w => (WorkStatus?)w.Status).SingleOrDefaultAsync(ct);
+    }
+
     /// <summary>Inserts the gate row; true for exactly one caller, whoever comes first.</summary>
     public async Task<bool> PassGateAsync(Guid runId, string gate, CancellationToken ct) =>
         await writer.InsertIgnoreDuplicatesAsync([new RunWorkItem
@@ -131,17 +139,39 @@ public sealed partial class RunCoordinator(
     public async Task AssignHeldOutSplitAsync(Guid runId, RunSettings settings, CancellationToken ct)
     {
         await using var db = await factory.CreateDbContextAsync(ct);
-        var queryIds = await db.Queries.Where(q => q.RunId == runId).Select(q => q.Id).ToListAsync(ct);
-        var heldOut = queryIds.Where(id => StableHash(id.ToString(), settings.Seed) % 100 < (ulong)settings.HeldOutPercent).ToList();
-        // Keep at least one query on each side so both training and held-out evaluation are possible.
-        if (heldOut.Count == 0 && queryIds.Count > 1) heldOut.Add(queryIds.Max());
-        if (heldOut.Count == queryIds.Count && heldOut.Count > 1) heldOut.Remove(heldOut.Min());
-        await db.Pairs.Where(p => p.RunId == runId).ExecuteUpdateAsync(u => u.SetProperty(p => p.Split, "train"), ct);
-        foreach (var chunk in heldOut.Chunk(500))
+        var queries = await db.Queries.Where(q => q.RunId == runId).Select(q => new { q.Id, q.TextHash }).ToListAsync(ct);
+        var heldOut = HeldOutQueries(queries.Select(q => (q.Id, q.TextHash)).ToList(), settings);
+        // One transaction, so that a reader (a training worker) never sees a half-assigned split; running it
+        // again (a hand-over published a second time) writes the same values.
+        var strategy = db.Database.CreateExecutionStrategy();
+        await strategy.ExecuteAsync(async () =>
         {
-            await db.Pairs.Where(p => p.RunId == runId && chunk.Contains(p.QueryId)).ExecuteUpdateAsync(u => u.SetProperty(p => p.Split, "heldout"), ct);
-        }
-        LogHeldOut(runId, heldOut.Count, queryIds.Count);
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await db.Pairs.Where(p => p.RunId == runId).ExecuteUpdateAsync(u => u.SetProperty(p => p.Split, "train"), ct);
+            foreach (var chunk in heldOut.Chunk(500))
+            {
+                await db.Pairs.Where(p => p.RunId == runId && chunk.Contains(p.QueryId)).ExecuteUpdateAsync(u => u.SetProperty(p => p.Split, "heldout"), ct);
+            }
+            await tx.CommitAsync(ct);
+        });
+        LogHeldOut(runId, heldOut.Count, queries.Count);
+    }
+
+    /// <summary>
+    /// The ids of the held-out queries, chosen by each query's text hash (its natural key), never by its
+    /// row id: ids follow the order of the inserts, which differs between backends, between worker
+    /// processes racing each other and after a redelivery (PostgreSQL spends an id on every conflicting
+    /// insert). The same queries therefore give the same split however the run went.
+    /// </summary>
+    public static IReadOnlyList<long> HeldOutQueries(IReadOnlyList<(long Id, string TextHash)> queries, RunSettings settings)
+    {
+        var ranked = queries.Select(q => (q.Id, q.TextHash, Hash: StableHash(q.TextHash, settings.Seed)))
+            .OrderBy(q => q.Hash).ThenBy(q => q.TextHash, StringComparer.Ordinal).ToList();
+        var heldOut = ranked.Where(q => q.Hash % 100 < (ulong)settings.HeldOutPercent).Select(q => q.Id).ToList();
+        // Keep at least one query on each side so both training and held-out evaluation are possible.
+        if (heldOut.Count == 0 && ranked.Count > 1) heldOut.Add(ranked[0].Id);
+        if (heldOut.Count == ranked.Count && heldOut.Count > 1) heldOut.Remove(ranked[^1].Id);
+        return heldOut;
     }
 
     /// <summary>Re-publishes every pending unit of a run (after an interruption); consumers are idempotent.</summary>
@@ -165,6 +195,15 @@ public sealed partial class RunCoordinator(
         await using var db = await factory.CreateDbContextAsync(ct);
         var completedAt = status == RunStatus.Running ? (DateTime?)null : DateTime.UtcNow;
         await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, status).SetProperty(r => r.CompletedAt, completedAt), ct);
+    }
+
+    /// <summary>Marks a run completed unless it already ended; true when it did.</summary>
+    public async Task<bool> CompleteRunIfRunningAsync(Guid runId, CancellationToken ct)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var now = DateTime.UtcNow;
+        return await db.Runs.Where(r => r.Id == runId && r.Status == RunStatus.Running)
+            .ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, RunStatus.Completed).SetProperty(r => r.CompletedAt, now), ct) == 1;
     }
 
     internal static int WordCount(string text)

@@ -21,9 +21,15 @@ public sealed class StartRunConsumer(BulkWriter writer, RunCoordinator coordinat
             SettingsJson = JsonSerializer.Serialize(m.Settings, new JsonSerializerOptions(JsonSerializerDefaults.Web)),
             CreatedAt = DateTime.UtcNow,
         }], context.CancellationToken);
-        if (inserted == 0) return; // a redelivery or a resumed run: the work it started is already under way
-        await context.Publish(new RunStarted(m.RunId, m.Name), context.CancellationToken);
-        await coordinator.DispatchAsync(context, m.RunId, RunCoordinator.IngestStage, [new IngestCorpus(m.RunId, m.CorpusPath)], context.CancellationToken);
+        if (inserted == 1) await context.Publish(new RunStarted(m.RunId, m.Name), context.CancellationToken);
+        // A redelivery: usually ingestion is under way or done. But the first attempt may have recorded the
+        // run and then lost its publish (RabbitMQ went away in between), leaving the ingest unit missing or
+        // pending with no message anywhere: dispatch it (again). Ingestion is idempotent.
+        var ingest = await coordinator.WorkStatusAsync(m.RunId, RunCoordinator.IngestStage, WorkKeys.Ingest(m.RunId), context.CancellationToken);
+        if (ingest is null or WorkStatus.Pending)
+        {
+            await coordinator.DispatchAsync(context, m.RunId, RunCoordinator.IngestStage, [new IngestCorpus(m.RunId, m.CorpusPath)], context.CancellationToken);
+        }
     }
 }
 

@@ -75,6 +75,12 @@ public sealed class When_a_run_goes_through_every_stage(ITestOutputHelper output
         Assert.Equal(pairs.Count(p => p.Split == "heldout"), labels.Count);
         Assert.Equal(labels.Count, labels.Distinct().Count());
         Assert.Contains(await check.Evaluations.Where(e => e.RunId == runId).ToListAsync(), e => e.Reference == "teacher" && e.LabelerKind == "model");
+
+        // The counts the summary prints and `pipeline --summary-json` writes are these same figures.
+        var counts = await RunCounts.LoadAsync(check, runId, default);
+        Assert.Equal(("Completed", documents, queries, pairs.Count, judged.Count, labels.Count), (counts.Status, counts.Documents, counts.Queries, counts.Pairs, counts.Judgments, counts.Labels));
+        Assert.Equal((pairs.Count(p => p.Split == "train"), pairs.Count(p => p.Split == "heldout")), (counts.PairsTrain, counts.PairsHeldOut));
+        Assert.Equal((1, 1, failures.Count, 0), (counts.ModelVersions, counts.LabelJobs, counts.Failures, counts.WorkPending));
         Assert.NotEmpty(Directory.GetFiles(Path.Combine(backend.ArtifactRoot, "reports", runId.ToString("N")), "*.html"));
     }
 

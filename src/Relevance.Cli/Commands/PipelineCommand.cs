@@ -57,6 +57,10 @@ public sealed class PipelineCommand : AsyncCommand<PipelineCommand.Settings>
         [CommandOption("--set <KEY=VALUE>")]
         [Description("Configuration override, e.g. Llm:Endpoint=http://127.0.0.1:8000/v1 (repeatable)")]
         public string[]? Set { get; init; }
+
+        [CommandOption("--summary-json <FILE>")]
+        [Description("Also write the final counts (documents, queries, pairs, judgments, labels, failures…) and the elapsed time as JSON to FILE")]
+        public string? SummaryJson { get; init; }
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -111,7 +115,9 @@ public sealed class PipelineCommand : AsyncCommand<PipelineCommand.Settings>
             }
 
             await FollowAsync(host.Services, runId, ct);
-            await RunSummary.PrintAsync(host.Services, runId, DateTime.UtcNow - started, ct);
+            var elapsed = DateTime.UtcNow - started;
+            var counts = await RunSummary.PrintAsync(host.Services, runId, elapsed, ct);
+            if (settings.SummaryJson is { Length: > 0 } summaryPath) await WriteSummaryJsonAsync(summaryPath, counts, elapsed, ct);
             await using var final = await factory.CreateDbContextAsync(CancellationToken.None);
             return await final.Runs.Where(r => r.Id == runId).Select(r => r.Status).SingleAsync(CancellationToken.None) == RunStatus.Completed ? 0 : 1;
         }
@@ -125,6 +131,18 @@ public sealed class PipelineCommand : AsyncCommand<PipelineCommand.Settings>
             await host.StopAsync(CancellationToken.None);
         }
     }
+
+    /// <summary>The counts as one JSON object (camelCase) with <c>elapsedSeconds</c>, for scripts that compare runs.</summary>
+    internal static async Task WriteSummaryJsonAsync(string path, RunCounts counts, TimeSpan elapsed, CancellationToken ct)
+    {
+        var json = JsonSerializer.SerializeToNode(counts, SummaryJsonOptions)!.AsObject();
+        json["elapsedSeconds"] = Math.Round(elapsed.TotalSeconds, 1);
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        await File.WriteAllTextAsync(full, json.ToJsonString(SummaryJsonOptions) + "\n", ct);
+    }
+
+    private static readonly JsonSerializerOptions SummaryJsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     /// <summary>Same corpus, name and settings → the same run, so running the command again resumes it.</summary>
     internal static Guid RunIdentity(string corpus, string name, RunSettings settings)

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Relevance.Data;
 using Relevance.Data.Entities;
+using Relevance.Pipeline;
 using Spectre.Console;
 
 namespace Relevance.Cli.Commands;
@@ -9,19 +10,20 @@ namespace Relevance.Cli.Commands;
 /// <summary>The end-of-run summary: counts, failures, providers, agreement, throughput, cost, report.</summary>
 internal static class RunSummary
 {
-    public static async Task PrintAsync(IServiceProvider services, Guid runId, TimeSpan elapsed, CancellationToken ct)
+    /// <returns>The counts it printed, for <c>--summary-json</c>.</returns>
+    public static async Task<RunCounts> PrintAsync(IServiceProvider services, Guid runId, TimeSpan elapsed, CancellationToken ct)
     {
         var factory = services.GetRequiredService<IDbContextFactory<RelevanceDbContext>>();
         await using var db = await factory.CreateDbContextAsync(ct);
         var run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId, ct);
         var judgments = db.TeacherJudgments.AsNoTracking().Where(j => j.RunId == runId);
+        var n = await RunCounts.LoadAsync(db, runId, ct);
         var counts = new Table().Border(TableBorder.Rounded).AddColumns("what", "count");
-        counts.AddRow("documents", (await db.Documents.CountAsync(d => d.RunId == runId, ct)).ToString());
-        counts.AddRow("passages", (await db.Passages.CountAsync(p => p.RunId == runId, ct)).ToString());
-        counts.AddRow("queries", (await db.Queries.CountAsync(q => q.RunId == runId, ct)).ToString());
-        counts.AddRow("pairs (train / held out)",
-            $"{await db.Pairs.CountAsync(p => p.RunId == runId && p.Split == "train", ct)} / {await db.Pairs.CountAsync(p => p.RunId == runId && p.Split == "heldout", ct)}");
-        counts.AddRow("teacher judgments", (await judgments.CountAsync(ct)).ToString());
+        counts.AddRow("documents", n.Documents.ToString());
+        counts.AddRow("passages", n.Passages.ToString());
+        counts.AddRow("queries", n.Queries.ToString());
+        counts.AddRow("pairs (train / held out)", $"{n.PairsTrain} / {n.PairsHeldOut}");
+        counts.AddRow("teacher judgments", n.Judgments.ToString());
         var tokensIn = await judgments.SumAsync(j => (long?)j.InputTokens, ct) ?? 0;
         var tokensOut = await judgments.SumAsync(j => (long?)j.OutputTokens, ct) ?? 0;
         // SQLite cannot sum decimals in SQL; the totals are small.
@@ -49,5 +51,6 @@ internal static class RunSummary
         {
             AnsiConsole.MarkupLineInterpolated($"Report: [link]{report}[/]");
         }
+        return n;
     }
 }
