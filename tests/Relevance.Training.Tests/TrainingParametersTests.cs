@@ -46,4 +46,37 @@ public sealed class When_training_parameters_are_read_from_a_request
         await using var db = backend.CreateDbContext();
         Assert.Empty(await db.ModelVersions.ToListAsync());
     }
+
+    [Theory]
+    [InlineData("bi-encoder", Distillation.DistillationRecipe.BiEncoderPairwise)]
+    [InlineData("cross-encoder", Distillation.DistillationRecipe.CrossEncoderMse)]
+    public void Should_take_the_recipe_by_name(string name, Distillation.DistillationRecipe recipe) =>
+        Assert.Equal(recipe, TrainingJobRunner.ParseParameters($$"""{"recipe": "{{name}}"}""").Recipe);
+
+    [SkippableFact]
+    public async Task Should_keep_a_completed_request_completed_when_a_later_step_fails()
+    {
+        // The version is registered before ModelVersionTrained is published; a failed publish must not send
+        // the request back to pending, where another worker would train it again.
+        await using var backend = await TestBackend.CreateAsync(Backend.InMemorySqlite);
+        var host = await backend.StartHostAsync(b => b.AddTraining());
+        var store = host.Services.GetRequiredService<TrainingRequestStore>();
+        var requestId = NewId.NextGuid();
+        await using (var db = backend.CreateDbContext())
+        {
+            db.TrainingRequests.Add(new TrainingRequest { Id = requestId, Teacher = "t", ParametersJson = "{}", Status = TrainingStatus.Running, Attempts = 1, ClaimedBy = "this test", HeartbeatAt = DateTime.UtcNow, CreatedAt = DateTime.UtcNow });
+            await db.SaveChangesAsync();
+        }
+        var version = await store.CompleteAsync(requestId, new ModelVersion
+        {
+            Id = NewId.NextGuid(), Name = "v", Sha256 = new string('a', 64), ArtifactPath = "/nowhere", BaseModel = "b",
+            TrainingRequestId = requestId, Status = ModelVersionStatus.Trained, MetadataJson = "{}", CreatedAt = DateTime.UtcNow,
+        }, CancellationToken.None);
+
+        await store.FailAsync(requestId, "broker unreachable", maxAttempts: 3, CancellationToken.None);
+
+        await using var check = backend.CreateDbContext();
+        var request = await check.TrainingRequests.SingleAsync(r => r.Id == requestId);
+        Assert.Equal((TrainingStatus.Completed, version.Id, (string?)null), (request.Status, request.ModelVersionId, request.Error));
+    }
 }

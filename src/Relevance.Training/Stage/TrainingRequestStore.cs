@@ -88,11 +88,16 @@ public sealed class TrainingRequestStore(IDbContextFactory<RelevanceDbContext> f
         return existing;
     }
 
-    /// <summary>Records a failure; the request goes back to pending until it runs out of attempts.</summary>
+    /// <summary>
+    /// Records a failure; the request goes back to pending until it runs out of attempts. A completed
+    /// request stays completed: a failure after its version was registered (the event's publish) must not
+    /// train it again.
+    /// </summary>
     public async Task FailAsync(Guid requestId, string error, int maxAttempts, CancellationToken ct)
     {
         await using var db = await factory.CreateDbContextAsync(ct);
         var request = await db.TrainingRequests.SingleAsync(r => r.Id == requestId, ct);
+        if (request.Status == TrainingStatus.Completed) return;
         request.Error = error.Length > 4000 ? error[..4000] : error;
         request.Status = request.Attempts >= maxAttempts ? TrainingStatus.Failed : TrainingStatus.Pending;
         request.ClaimedBy = null;
