@@ -27,8 +27,10 @@ public sealed class When_a_TrainModelVersion_request_is_published
     /// <summary>Keys the runner reads (TrainingJobRunner.ParseParameters); 1 epoch at 64 tokens keeps the test short.</summary>
     internal static readonly Dictionary<string, string> ShortTraining = new() { ["epochs"] = "1", ["maxLength"] = "64" };
 
-    [SkippableFact]
-    public async Task Should_register_exactly_one_model_version_whose_ONNX_file_loads_and_matches_its_sha256()
+    [SkippableTheory]
+    [InlineData("bi-encoder", ModelKinds.BiEncoder)]
+    [InlineData("cross-encoder", ModelKinds.CrossEncoder)]
+    public async Task Should_register_exactly_one_model_version_whose_ONNX_file_loads_and_matches_its_sha256(string recipe, string kind)
     {
         await using var backend = await TestBackend.CreateAsync(Backend.RabbitMqPostgres);
         backend.Configuration["Training:PollSeconds"] = "0.2";
@@ -43,7 +45,7 @@ public sealed class When_a_TrainModelVersion_request_is_published
         await handle.Ready;
 
         var requestId = NewId.NextGuid();
-        await bus.Publish(new TrainModelVersion(requestId, runId, TinyTrainingSet.Teacher, null, ShortTraining));
+        await bus.Publish(new TrainModelVersion(requestId, runId, TinyTrainingSet.Teacher, null, new Dictionary<string, string>(ShortTraining) { ["recipe"] = recipe }));
 
         var request = await WaitForRequestAsync(backend, requestId, r => r is { Status: TrainingStatus.Completed or TrainingStatus.Failed }, TimeSpan.FromMinutes(3));
         Assert.True(request!.Status == TrainingStatus.Completed, $"request ended {request.Status}: {request.Error}");
@@ -61,7 +63,7 @@ public sealed class When_a_TrainModelVersion_request_is_published
             var directory = ModelVersionDirectory.Open(version.ArtifactPath, version.Sha256);
             Assert.True(directory.Verified);
             Assert.Equal(64, directory.Metadata.MaxLength);
-            Assert.Equal(ModelKinds.CrossEncoder, directory.Metadata.Kind);
+            Assert.Equal(kind, directory.Metadata.Kind);
             using var model = SlmModel.Load(directory, new OnnxSessionFactory(new OnnxRuntimeOptions { ExecutionProvider = ExecutionProvider.Cpu }));
             var scores = new OnnxRelevanceScorer(model).Score(
             [
