@@ -48,9 +48,9 @@ public sealed class When_the_bi_encoder_recipe_distills_teacher_grades
             using (result.Model)
             {
                 Assert.IsType<BiEncoder>(result.Model);
-                // Every mix was scored on the held-out queries; the default keeps half the tuned weights.
+                // Every mix was scored on the held-out queries; the default keeps a quarter of the tuned weights.
                 Assert.Equal([0.25, 0.5, 0.75, 1.0], result.MixKappas!.Keys.Order());
-                Assert.Equal(0.5, result.TunedWeight);
+                Assert.Equal(0.25, result.TunedWeight);
                 Assert.Equal(2, result.ValidationQueries);
 
                 var torchScores = trainer.Predict(result.Model, examples);

@@ -56,9 +56,9 @@ public sealed class When_training_parameters_are_read_from_a_request
     [Fact]
     public void Should_take_a_tuned_weight_or_best_and_reject_one_outside_0_to_1()
     {
-        Assert.Equal(0.25, TrainingJobRunner.ParseParameters("""{"tunedWeight": "0.25"}""").TunedWeight);
+        Assert.Equal(0.75, TrainingJobRunner.ParseParameters("""{"tunedWeight": "0.75"}""").TunedWeight);
         Assert.Null(TrainingJobRunner.ParseParameters("""{"tunedWeight": "best"}""").TunedWeight);
-        Assert.Equal(0.5, TrainingJobRunner.ParseParameters("{}").TunedWeight);
+        Assert.Equal(0.25, TrainingJobRunner.ParseParameters("{}").TunedWeight);
         Assert.Contains("Invalid training parameters", Assert.Throws<ArgumentException>(() => TrainingJobRunner.ParseParameters("""{"tunedWeight": "1.5"}""")).Message);
     }
 

@@ -10,7 +10,7 @@ namespace Relevance.Cli.Commands;
 public class DistillationSettings : CommandSettings
 {
     [CommandOption("--recipe <NAME>")] [Description("bi-encoder (pairwise within query, mixed with the base) or cross-encoder (MSE on the grade)")] public string? Recipe { get; init; }
-    [CommandOption("--tuned-weight <W>")] [Description("bi-encoder: share of the tuned weights mixed with the base (default 0.5; 'best' picks by held-out teacher agreement)")] public string? TunedWeight { get; init; }
+    [CommandOption("--tuned-weight <W>")] [Description("bi-encoder: share of the tuned weights mixed with the base (default 0.25; 'best' picks by held-out teacher agreement)")] public string? TunedWeight { get; init; }
     [CommandOption("--epochs <N>")] [Description("Epochs (early stopping on held-out queries may stop sooner)")] public int Epochs { get; init; } = 2;
     [CommandOption("--max-length <TOKENS>")] [Description("Tokens per pair, special tokens included")] public int MaxLength { get; init; } = 128;
     [CommandOption("--batch-size <N>")] public int BatchSize { get; init; } = 16;

@@ -41,10 +41,10 @@ public sealed record DistillationOptions
     public bool InterpolateWithBase { get; init; } = true;
     /// <summary>
     /// Bi-encoder: the w to keep. Null: the one that agrees best with the teacher on held-out queries.
-    /// The default 0.5 was chosen on the TREC DL 2019 dev human grades (docs/experiments/trec-dl-2019.md):
+    /// The default 0.25 was chosen on the TREC DL 2019 dev human grades (docs/experiments/trec-dl-2019.md):
     /// agreement with the teacher on held-out queries keeps rising with w while agreement with humans falls.
     /// </summary>
-    [Range(0, 1)] public double? TunedWeight { get; init; } = 0.5;
+    [Range(0, 1)] public double? TunedWeight { get; init; } = 0.25;
     [Range(1, 100)] public int Epochs { get; init; } = 2;
     [Range(8, 512)] public int MaxLength { get; init; } = 128;
     [Range(1, 1024)] public int BatchSize { get; init; } = 16;
