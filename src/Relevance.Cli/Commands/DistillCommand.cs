@@ -20,17 +20,17 @@ public class DistillationSettings : CommandSettings
     [CommandOption("--freeze-word-embeddings")] [Description("Do not train the word-embedding table (~20% faster)")] public bool FreezeWordEmbeddings { get; init; }
     [CommandOption("--threads <N>")] [Description("libtorch threads (0: one per core)")] public int Threads { get; init; }
 
-    public DistillationOptions ToOptions() => new DistillationOptions
+    public DistillationOptions ToOptions()
     {
-        Epochs = Epochs, MaxLength = MaxLength, BatchSize = BatchSize, LearningRate = LearningRate, Seed = Seed,
-        ValidationFraction = ValidationFraction, FreezeWordEmbeddings = FreezeWordEmbeddings, Threads = Threads,
-    } is var o ? o with
-    {
-        Recipe = Recipe is { } r ? DistillationRecipes.Parse(r) : o.Recipe,
-        TunedWeight = TunedWeight is null ? o.TunedWeight
-            : TunedWeight.Equals("best", StringComparison.OrdinalIgnoreCase) ? null
-            : double.Parse(TunedWeight, System.Globalization.CultureInfo.InvariantCulture),
-    } : throw new InvalidOperationException();
+        var o = new DistillationOptions
+        {
+            Epochs = Epochs, MaxLength = MaxLength, BatchSize = BatchSize, LearningRate = LearningRate, Seed = Seed,
+            ValidationFraction = ValidationFraction, FreezeWordEmbeddings = FreezeWordEmbeddings, Threads = Threads,
+        };
+        if (Recipe is { } r) o = o with { Recipe = DistillationRecipes.Parse(r) };
+        if (TunedWeight is { } w) o = o with { TunedWeight = DistillationRecipes.ParseTunedWeight(w) };
+        return o;
+    }
 
     public override ValidationResult Validate()
     {
@@ -84,7 +84,7 @@ public sealed class DistillCommand : AsyncCommand<DistillCommand.Settings>
                 progress: new Progress<DistillationProgress>(p => { if (p.Step % 20 == 0) AnsiConsole.MarkupLine($"  epoch {p.Epoch} step {p.Step}/{p.StepsPerEpoch} loss {p.Loss:F4}"); }),
                 onEpoch: e => AnsiConsole.MarkupLine($"epoch {e.Epoch}: loss {e.TrainLoss:F4}, validation κ_quad vs teacher {e.ValidationKappa?.ToString("F3") ?? "-"}, Pearson {e.ValidationPearson?.ToString("F3") ?? "-"}, {e.Seconds:F0} s ({e.PairsPerSecond:F1} pairs/s)"),
                 ct: cancellationToken);
-            AnsiConsole.MarkupLine($"trained in {(DateTime.UtcNow - started).TotalMinutes:F1} min; best epoch {result.BestEpoch}{(result.TunedWeight is { } w ? $"; tuned weight {w:F2} (validation κ_quad by weight: {string.Join(", ", result.MixKappas!.OrderBy(x => x.Key).Select(x => $"{x.Key:F2}: {x.Value:F3}"))})" : "")}; thresholds {string.Join(" / ", result.Thresholds.Select(t => t.ToString("F3")))}");
+            AnsiConsole.MarkupLine($"trained in {(DateTime.UtcNow - started).TotalMinutes:F1} min; best epoch {result.BestEpoch}{(result.TunedWeight is null ? "" : "; " + result.MixSummary())}; thresholds {string.Join(" / ", result.Thresholds.Select(t => t.ToString("F3")))}");
         }
         using (result.Model)
         {

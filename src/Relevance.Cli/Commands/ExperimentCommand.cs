@@ -23,8 +23,6 @@ public sealed class ExperimentCommand : AsyncCommand<ExperimentCommand.Settings>
         [CommandOption("--assist-epochs <N>")] [Description("Epochs of adaptation on the teacher-graded test pairs")] public int AssistEpochs { get; init; } = 1;
     }
 
-    
-
     public override Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var dir = settings.Data ?? PairFiles.FindSharedData("trec-dl-2019-dev");
@@ -142,8 +140,7 @@ public sealed class ExperimentCommand : AsyncCommand<ExperimentCommand.Settings>
                 var s = trainer.Predict(model, testExamples);
                 mixes[$"SLM, tuned weight {w:F2}"] = testPairs.Select((p, i) => Judged(p, new PairScore(GradeCalibration.Grade(s[i], thresholds), s[i]))).ToList();
             });
-        if (result.TunedWeight is { } w)
-            AnsiConsole.MarkupLine($"  tuned weight {w:F2} (validation κ_quad by weight: {string.Join(", ", result.MixKappas!.OrderBy(x => x.Key).Select(x => $"{x.Key:F2}: {x.Value:F3}"))})");
+        if (result.TunedWeight is not null) AnsiConsole.MarkupLine("  " + result.MixSummary());
         List<JudgedPair> slmJudged, mixJudged;
         var assisted = new Dictionary<double, AssistRecord>();
         using (result.Model)

@@ -24,6 +24,10 @@ public static class DistillationRecipes
         _ => throw new FormatException($"unknown recipe '{v}' (known: bi-encoder, cross-encoder)"),
     };
 
+    /// <summary>A bi-encoder tuned weight: a number, or <c>best</c> (null: chosen by held-out teacher agreement).</summary>
+    public static double? ParseTunedWeight(string v) =>
+        v.Trim().Equals("best", StringComparison.OrdinalIgnoreCase) ? null : double.Parse(v, System.Globalization.CultureInfo.InvariantCulture);
+
     public static string Name(DistillationRecipe r) => r == DistillationRecipe.BiEncoderPairwise ? "bi-encoder" : "cross-encoder";
 }
 

@@ -29,6 +29,11 @@ public sealed record DistillationResult(
     public double? TunedWeight { get; init; }
     /// <summary>Validation agreement (quadratic κ vs the teacher) of each mix tried.</summary>
     public IReadOnlyDictionary<double, double?>? MixKappas { get; init; }
+
+    /// <summary>"tuned weight 0.25 (validation κ_quad by weight: …)" for progress output; empty when not mixed.</summary>
+    public string MixSummary() => TunedWeight is { } w
+        ? $"tuned weight {w:F2} (validation κ_quad by weight: {string.Join(", ", (MixKappas ?? new Dictionary<double, double?>()).OrderBy(x => x.Key).Select(x => $"{x.Key:F2}: {x.Value:F3}"))})"
+        : "";
 }
 
 /// <summary>
@@ -245,31 +250,16 @@ public sealed class DistillationTrainer
             var original = baseEncoder.parameters().Select(p => p.detach()).ToArray();
             var targets = bi.parameters().ToArray();
             onMix?.Invoke(1.0, bi, bestThresholds);
-            foreach (var w in TunedWeights)
+            // The grid, plus a fixed weight off the grid; 1 is the model as trained, already scored.
+            var fixedWeight = _options.TunedWeight;
+            foreach (var w in TunedWeights.Append(fixedWeight ?? 1.0).Where(w => w != 1.0).Distinct().Order())
             {
                 Mix(targets, original, tuned, w);
-                if (validation.Count == 0)
-                {
-                    onMix?.Invoke(w, bi, null);
-                    continue;
-                }
-                var (k, r, t) = Validate(bi, validationInputs, validation);
-                onMix?.Invoke(w, bi, t);
-                mixKappas[w] = k;
-                var wanted = _options.TunedWeight is { } fixedWeight ? Math.Abs(w - fixedWeight) < 1e-9 : Better(k, r, chosen.Kappa, chosen.Pearson);
-                if (wanted) chosen = (w, k, r, t);
+                (double? Kappa, double? Pearson, double[]? Thresholds) v = validation.Count > 0 ? Validate(bi, validationInputs, validation) : (null, null, null);
+                onMix?.Invoke(w, bi, v.Thresholds);
+                if (validation.Count > 0) mixKappas[w] = v.Kappa;
+                if (fixedWeight is { } f ? w == f : Better(v.Kappa, v.Pearson, chosen.Kappa, chosen.Pearson)) chosen = (w, v.Kappa, v.Pearson, v.Thresholds);
             }
-            if (_options.TunedWeight is { } fixedW && !TunedWeights.Contains(fixedW) && fixedW != 1.0)
-            {
-                Mix(targets, original, tuned, fixedW);
-                if (validation.Count > 0)
-                {
-                    var (k, r, t) = Validate(bi, validationInputs, validation);
-                    chosen = (fixedW, k, r, t);
-                }
-                else chosen = (fixedW, null, null, null);
-            }
-            if (_options.TunedWeight is { } fw && validation.Count == 0) chosen = (fw, null, null, null);
             Mix(targets, original, tuned, chosen.Weight);
             (tunedWeight, bestKappa, bestPearson, bestThresholds) = chosen;
             foreach (var t in tuned.Concat(original)) t.Dispose();

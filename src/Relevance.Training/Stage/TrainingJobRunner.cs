@@ -136,7 +136,7 @@ public sealed partial class TrainingJobRunner(
             "threads" => o with { Threads = int.Parse(v, CultureInfo.InvariantCulture) },
             "basemodel" => o with { BaseModel = v },
             "recipe" => o with { Recipe = DistillationRecipes.Parse(v) },
-            "tunedweight" or "tuned-weight" => o with { TunedWeight = v.Equals("best", StringComparison.OrdinalIgnoreCase) ? null : double.Parse(v, CultureInfo.InvariantCulture) },
+            "tunedweight" or "tuned-weight" => o with { TunedWeight = DistillationRecipes.ParseTunedWeight(v) },
             _ => throw new ArgumentException($"Unknown training parameter '{key}' (known: epochs, maxLength, batchSize, lr, seed, validationFraction, patience, freezeWordEmbeddings, threads, baseModel, recipe, tunedWeight)."),
         };
 
