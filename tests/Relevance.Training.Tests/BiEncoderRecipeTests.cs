@@ -125,8 +125,8 @@ public sealed class When_the_bi_encoder_recipe_distills_teacher_grades
 }
 
 /// <summary>Test classes that run libtorch in the test process share it one at a time (its thread pool and seed are global).</summary>
-[CollectionDefinition(Name)]
-public sealed class InProcessTorch
+public static class InProcessTorch
 {
-    public const string Name = "libtorch in the test process";
+    // The in-process training stage (TrainingStageTests) runs libtorch too: one collection for all of them.
+    public const string Name = TrainingEndToEnd.Name;
 }
