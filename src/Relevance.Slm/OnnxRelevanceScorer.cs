@@ -1,8 +1,8 @@
 namespace Relevance.Slm;
 
 /// <summary>
-/// Grades pairs with a model version: a cross-encoder's <c>score</c> output, or zero-shot the cosine of
-/// the mean-pooled query and passage embeddings (queries shared by several pairs are embedded once).
+/// Grades pairs with a model version: a cross-encoder's <c>score</c> output, or a bi-encoder's cosine of
+/// the pooled query and passage embeddings (queries behind the version's prefix) (queries shared by several pairs are embedded once).
 /// Grades come from the version's thresholds. Deterministic for a given model and inputs.
 /// </summary>
 public sealed class OnnxRelevanceScorer(SlmModel model, string? name = null) : IRelevanceScorer
@@ -39,8 +39,9 @@ public sealed class OnnxRelevanceScorer(SlmModel model, string? name = null) : I
         var queries = pairs.Select(p => p.Query).Distinct(StringComparer.Ordinal).ToList();
         var queryIndex = queries.Select((q, i) => (q, i)).ToDictionary(x => x.q, x => x.i, StringComparer.Ordinal);
         var encoded = new EncodedInput[queries.Count + pairs.Count];
+        var prefix = model.Metadata.QueryPrefix;
         Parallel.For(0, encoded.Length, i => encoded[i] = i < queries.Count
-            ? model.Tokenizer.EncodeSingle(queries[i])
+            ? model.Tokenizer.EncodeSingle(prefix + queries[i])
             : model.Tokenizer.EncodeSingle(pairs[i - queries.Count].Passage));
         var embeddings = model.Embed(encoded);
         var scores = new double[pairs.Count];

@@ -68,14 +68,23 @@ public sealed class SlmModel : IDisposable
         using var vocab = BaseEncoder.OpenVocab(name);
         var tokenizer = new PairTokenizer(vocab, factory.Options.MaxLength > 0 ? factory.Options.MaxLength : maxLength);
         var session = factory.Create(model, BaseEncoder.CanonicalName(name));
-        var metadata = new ModelMetadata { Name = BaseEncoder.CanonicalName(name), BaseModel = BaseEncoder.CanonicalName(name), Kind = ModelKinds.BiEncoder, MaxLength = tokenizer.MaxLength };
+        var profile = BaseEncoder.Profile(name);
+        var metadata = new ModelMetadata
+        {
+            Name = BaseEncoder.CanonicalName(name), BaseModel = BaseEncoder.CanonicalName(name), Kind = ModelKinds.BiEncoder, MaxLength = tokenizer.MaxLength,
+            Pooling = profile.Pooling, QueryPrefix = profile.QueryPrefix,
+        };
         return new SlmModel(session, tokenizer, metadata, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(model)), factory.LastProvider, factory.Options.BatchSize);
     }
 
-    /// <summary>L2-normalised mean-pooled embeddings (mask-weighted mean over the last hidden state).</summary>
+    /// <summary>
+    /// L2-normalised sentence embeddings, pooled as the version says: the mask-weighted mean over the last
+    /// hidden state, or its first ([CLS]) token.
+    /// </summary>
     public float[][] Embed(IReadOnlyList<EncodedInput> inputs)
     {
         if (Kind == ModelKinds.CrossEncoder) throw new InvalidOperationException("A cross-encoder model version scores pairs; it has no embedding output.");
+        var cls = Relevance.Slm.Pooling.Validate(Metadata.Pooling) == Relevance.Slm.Pooling.Cls;
         var result = new float[inputs.Count][];
         RunBucketed(inputs, (indices, seq, shape, data) =>
         {
@@ -84,7 +93,7 @@ public sealed class SlmModel : IDisposable
             {
                 var input = inputs[indices[b]];
                 var sum = new float[hidden];
-                var tokens = input.Length;
+                var tokens = cls ? 1 : input.Length;
                 for (var t = 0; t < tokens; t++)
                 {
                     var row = data.Slice((b * seq + t) * hidden, hidden);

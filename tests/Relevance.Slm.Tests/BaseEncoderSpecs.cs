@@ -64,6 +64,56 @@ public sealed class When_scoring_zero_shot_with_the_base_encoder(BaseModelFixtur
     }
 }
 
+public sealed class When_scoring_zero_shot_with_the_arctic_encoder : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "slm-arctic-" + Guid.NewGuid().ToString("N"));
+    private readonly OnnxSessionFactory _factory = new(new OnnxRuntimeOptions { ExecutionProvider = ExecutionProvider.Cpu, IntraOpThreads = 2 });
+
+    private const string Query = "how many vacation days do employees get";
+    private const string Answer = "Employees receive 25 days of paid vacation per year, plus public holidays.";
+    private const string Unrelated = "The on-call engineer restarts the database when the replication lag alarm fires.";
+
+    [Fact]
+    public void Should_record_the_pooling_and_query_prefix_it_was_trained_with()
+    {
+        var version = BaseEncoder.Materialize(_root, BaseEncoder.ArcticXsName, maxLength: 128);
+        Assert.Equal(Pooling.Cls, version.Metadata.Pooling);
+        Assert.StartsWith("Represent this sentence", version.Metadata.QueryPrefix);
+        Assert.Equal(ModelMetadata.DefaultArcticThresholds, version.Metadata.GradeThresholds);
+    }
+
+    [Fact]
+    public void Should_score_by_the_cosine_of_the_prefixed_query_and_the_passage_at_their_first_token()
+    {
+        using var model = SlmModel.Load(BaseEncoder.Materialize(_root, BaseEncoder.ArcticXsName, maxLength: 128), _factory);
+        var scores = new OnnxRelevanceScorer(model).Score([new("q", Query, "a", Answer), new("q", Query, "u", Unrelated)]);
+
+        // The same cosine built by hand: the [CLS] states (a one-token "mean" is the first token's state).
+        var q = model.Embed([model.Tokenizer.EncodeSingle(model.Metadata.QueryPrefix + Query)])[0];
+        var p = model.Embed([model.Tokenizer.EncodeSingle(Answer)])[0];
+        Assert.Equal(TextEmbedder.Cosine(q, p), scores[0].Score, 5);
+        Assert.True(scores[0].Score > scores[1].Score + 0.1, $"{scores[0].Score} vs {scores[1].Score}");
+
+        // The same weights read MiniLM's way (mean pooling, no prefix) score differently: the metadata is obeyed.
+        using var vocab = BaseEncoder.OpenVocab(BaseEncoder.ArcticXsName);
+        // Versions are addressed by the model's bytes: the same bytes need another root.
+        var meanWay = ModelVersionDirectory.Write(Path.Combine(_root, "mean"), BaseEncoder.ReadModel(BaseEncoder.ArcticXsName), vocab,
+            new ModelMetadata { Name = "arctic read as MiniLM", BaseModel = BaseEncoder.ArcticXsName, Kind = ModelKinds.BiEncoder, MaxLength = 128, Pooling = Pooling.Mean, QueryPrefix = "" });
+        using var meanModel = SlmModel.Load(meanWay, _factory);
+        var meanScore = new OnnxRelevanceScorer(meanModel).Score([new("q", Query, "a", Answer)])[0].Score;
+        Assert.True(Math.Abs(meanScore - scores[0].Score) > 0.01, $"{meanScore} vs {scores[0].Score}");
+    }
+
+    [Fact]
+    public void Should_refuse_a_version_with_an_unknown_pooling() =>
+        Assert.Contains("Unknown pooling 'max'", Assert.Throws<InvalidDataException>(() => Pooling.Validate("max")).Message);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_root, true); } catch (DirectoryNotFoundException) { }
+    }
+}
+
 public sealed class When_quantizing_a_model_version_to_int8(BaseModelFixture fx) : IClassFixture<BaseModelFixture>
 {
     [Fact]

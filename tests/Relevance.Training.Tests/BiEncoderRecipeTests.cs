@@ -33,13 +33,14 @@ public sealed class When_the_bi_encoder_recipe_distills_teacher_grades
         ValidationFraction = 0.34, Dropout = 0,
     };
 
-    [Fact]
-    public void Should_write_a_bi_encoder_version_the_labeling_scorer_reads_as_the_trainer_scored_it()
+    [Theory]
+    [InlineData(BaseEncoder.ArcticXsName)]
+    [InlineData(BaseEncoder.MiniLmName)]
+    public void Should_write_a_bi_encoder_version_the_labeling_scorer_reads_as_the_trainer_scored_it(string baseName)
     {
-        var options = Options();
-        var baseModel = BaseEncoder.ReadModel();
-        DistillationTrainer trainer;
-        using (var vocab = BaseEncoder.OpenVocab()) trainer = new DistillationTrainer(options, baseModel, vocab);
+        var options = Options() with { BaseModel = baseName };
+        var baseModel = BaseEncoder.ReadModel(baseName);
+        var trainer = new DistillationTrainer(options);
         var examples = Examples();
         var result = trainer.Train(examples);
         var dir = Directory.CreateTempSubdirectory("relevance-bi-encoder-").FullName;
@@ -57,7 +58,9 @@ public sealed class When_the_bi_encoder_recipe_distills_teacher_grades
                 var (onnx, metadata) = ModelVersionWriter.Build(result, options, new TrainingDataInfo("test", "test-teacher", examples.Count, 6), baseModel, "bi-encoder test");
                 Assert.Equal(ModelKinds.BiEncoder, metadata.Kind);
                 Assert.Equal(result.Thresholds, metadata.GradeThresholds);
-                using var vocab = BaseEncoder.OpenVocab();
+                // The scorer pools and prefixes queries as the base encoder was trained (Arctic: [CLS] and an instruction).
+                Assert.Equal(BaseEncoder.Profile(baseName), new EncoderProfile(metadata.Pooling, metadata.QueryPrefix));
+                using var vocab = BaseEncoder.OpenVocab(baseName);
                 var version = ModelVersionWriter.WriteTo(dir, onnx, metadata, vocab);
 
                 using var slm = SlmModel.Load(version, new OnnxSessionFactory(new OnnxRuntimeOptions { ExecutionProvider = ExecutionProvider.Cpu }));
@@ -68,7 +71,7 @@ public sealed class When_the_bi_encoder_recipe_distills_teacher_grades
             }
 
             // The written weights are not the base weights: training moved them.
-            using var baseSlm = SlmModel.LoadBase(new OnnxSessionFactory(new OnnxRuntimeOptions { ExecutionProvider = ExecutionProvider.Cpu }), maxLength: 48);
+            using var baseSlm = SlmModel.LoadBase(new OnnxSessionFactory(new OnnxRuntimeOptions { ExecutionProvider = ExecutionProvider.Cpu }), baseName, maxLength: 48);
             using var tuned = SlmModel.Load(ModelVersionDirectory.Open(dir), new OnnxSessionFactory(new OnnxRuntimeOptions { ExecutionProvider = ExecutionProvider.Cpu }));
             var input = new[] { baseSlm.Tokenizer.EncodeSingle(Topics[0].Passage) };
             var moved = baseSlm.Embed(input)[0].Zip(tuned.Embed(input)[0], (a, b) => Math.Abs(a - b)).Max();
@@ -80,8 +83,7 @@ public sealed class When_the_bi_encoder_recipe_distills_teacher_grades
     [Fact]
     public void Should_keep_the_mix_that_agrees_best_with_the_teacher_when_no_weight_is_given()
     {
-        using var vocab = BaseEncoder.OpenVocab();
-        var trainer = new DistillationTrainer(Options() with { TunedWeight = null }, BaseEncoder.ReadModel(), vocab);
+        var trainer = new DistillationTrainer(Options() with { TunedWeight = null });
         var tried = new List<double>();
         var result = trainer.Train(Examples(), onMix: (w, _, thresholds) =>
         {
@@ -102,8 +104,7 @@ public sealed class When_the_bi_encoder_recipe_distills_teacher_grades
     {
         float[] Run()
         {
-            using var vocab = BaseEncoder.OpenVocab();
-            var trainer = new DistillationTrainer(Options() with { InterpolateWithBase = false }, BaseEncoder.ReadModel(), vocab);
+            var trainer = new DistillationTrainer(Options() with { InterpolateWithBase = false });
             var result = trainer.Train(Examples());
             using (result.Model) return trainer.Predict(result.Model, Examples());
         }

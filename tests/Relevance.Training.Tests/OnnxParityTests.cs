@@ -21,7 +21,7 @@ public sealed class When_the_encoder_is_rebuilt_in_TorchSharp_and_written_back_t
     private static DistillationTrainer Trainer(int maxLength = 64)
     {
         using var vocab = BaseEncoder.OpenVocab();
-        return new DistillationTrainer(new DistillationOptions { MaxLength = maxLength, Dropout = 0 }, BaseEncoder.ReadModel(), vocab);
+        return new DistillationTrainer(new DistillationOptions { MaxLength = maxLength, Dropout = 0, BaseModel = BaseEncoder.MiniLmName }, BaseEncoder.ReadModel(), vocab);
     }
 
     private static (Tensor Ids, Tensor Mask, Tensor Types, List<EncodedInput> Inputs) Batch(PairTokenizer tokenizer)

@@ -36,7 +36,10 @@ public sealed class ExperimentCommand : AsyncCommand<ExperimentCommand.Settings>
         if (pairs.Any(p => p.Grade is null)) throw new InvalidDataException("Every benchmark pair needs a human grade.");
         var teacher = PairFiles.ReadQrels(qrelsPath);
         var options = settings.ToOptions();
-        string[] Labelers = ["base zero-shot", $"SLM ({DistillationRecipes.Name(options.Recipe)}{(options.Recipe == DistillationRecipe.BiEncoderPairwise && options.TunedWeight is { } tw ? $", tuned weight {tw:F2}" : "")})", "SLM + base prior", "teacher"];
+        // Both packaged encoders zero-shot, whichever the recipe starts from: the distilled model must beat
+        // the better one to be worth training.
+        var zeroShot = new[] { BaseEncoder.MiniLmName, BaseEncoder.ArcticXsName }.Select(n => $"zero-shot {n}").ToArray();
+        string[] Labelers = [.. zeroShot, $"SLM ({DistillationRecipes.Name(options.Recipe)}{(options.Recipe == DistillationRecipe.BiEncoderPairwise && options.TunedWeight is { } tw ? $", tuned weight {tw:F2}" : "")})", "SLM + base prior", "teacher"];
 
         // Folds by query, never by pair.
         var qids = pairs.Select(p => p.Qid).Distinct().Order(StringComparer.Ordinal).ToArray();
@@ -44,7 +47,7 @@ public sealed class ExperimentCommand : AsyncCommand<ExperimentCommand.Settings>
         var foldOf = qids.Select((q, i) => (q, i % settings.Folds)).ToDictionary(x => x.q, x => x.Item2);
 
         AnsiConsole.MarkupLine($"{pairs.Count} pairs, {qids.Length} queries, {settings.Folds} folds; teacher {Markup.Escape(Path.GetFileName(qrelsPath))}; scoring the base encoder zero-shot…");
-        var cosine = BaseCosines(pairs, options.MaxLength);
+        var cosines = new[] { BaseEncoder.MiniLmName, BaseEncoder.ArcticXsName }.ToDictionary(n => n, n => BaseCosines(pairs, n, options.MaxLength));
 
         var overall = Labelers.ToDictionary(l => l, _ => new List<JudgedPair>());
         var fractions = (settings.Assist ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -69,7 +72,7 @@ public sealed class ExperimentCommand : AsyncCommand<ExperimentCommand.Settings>
             }
             else
             {
-                record = RunFold(k, pairs, foldOf, teacher, cosine, options, Labelers, fractions, settings.AssistEpochs, cancellationToken);
+                record = RunFold(k, pairs, foldOf, teacher, cosines, options, Labelers, fractions, settings.AssistEpochs, cancellationToken);
                 var tmp = file + ".tmp";
                 File.WriteAllText(tmp, JsonSerializer.Serialize(record));
                 File.Move(tmp, file, overwrite: true);
@@ -77,7 +80,7 @@ public sealed class ExperimentCommand : AsyncCommand<ExperimentCommand.Settings>
             foreach (var name in Labelers.Concat(record.Labelers.Keys.Except(Labelers).Order(StringComparer.Ordinal)))
             {
                 (overall.TryGetValue(name, out var list) ? list : overall[name] = []).AddRange(record.Labelers[name]);
-                AddRow(table, (k + 1).ToString(), name, AgreementReport.Compute(record.Labelers[name]), name == Labelers[1] ? record.Minutes : null);
+                AddRow(table, (k + 1).ToString(), name, AgreementReport.Compute(record.Labelers[name]), name == Labelers[2] ? record.Minutes : null);
             }
             foreach (var f in fractions)
             {
@@ -115,7 +118,7 @@ public sealed class ExperimentCommand : AsyncCommand<ExperimentCommand.Settings>
     }
 
     private static FoldRecord RunFold(int k, List<JudgedText> pairs, Dictionary<string, int> foldOf, IReadOnlyDictionary<(string, string), int> teacher,
-        Dictionary<(string, string), double> cosine, DistillationOptions options, string[] labelers, double[] fractions, int assistEpochs, CancellationToken ct)
+        Dictionary<string, Dictionary<(string, string), double>> cosines, DistillationOptions options, string[] labelers, double[] fractions, int assistEpochs, CancellationToken ct)
     {
         var watch = Stopwatch.StartNew();
         var trainPairs = pairs.Where(p => foldOf[p.Qid] != k).ToList();
@@ -123,12 +126,17 @@ public sealed class ExperimentCommand : AsyncCommand<ExperimentCommand.Settings>
         var (train, _) = PairFiles.Join(trainPairs, teacher);
         AnsiConsole.MarkupLine($"fold {k + 1}: training on {train.Count} teacher-graded pairs of {train.Select(e => e.Qid).Distinct().Count()} queries, testing on {testPairs.Count} pairs of {testPairs.Select(p => p.Qid).Distinct().Count()} queries");
 
-        var baseThresholds = GradeCalibration.MatchDistribution(train.Select(e => cosine[(e.Qid, e.Pid)]).ToArray(), train.Select(e => (int)e.Target).ToArray());
-        var baseJudged = testPairs.Select(p => Judged(p, new PairScore(GradeCalibration.Grade(cosine[(p.Qid, p.Pid)], baseThresholds), cosine[(p.Qid, p.Pid)]))).ToList();
+        // Zero-shot thresholds at the training folds' teacher grade shares, like the student's.
+        var zeroShotJudged = new[] { BaseEncoder.MiniLmName, BaseEncoder.ArcticXsName }.Select(n =>
+        {
+            var c = cosines[n];
+            var thresholds = GradeCalibration.MatchDistribution(train.Select(e => c[(e.Qid, e.Pid)]).ToArray(), train.Select(e => (int)e.Target).ToArray());
+            return testPairs.Select(p => Judged(p, new PairScore(GradeCalibration.Grade(c[(p.Qid, p.Pid)], thresholds), c[(p.Qid, p.Pid)]))).ToList();
+        }).ToArray();
+        var cosine = cosines[BaseEncoder.CanonicalName(options.BaseModel)];
         var teacherJudged = testPairs.Select(p => Judged(p, teacher.TryGetValue((p.Qid, p.Pid), out var g) ? new PairScore(g, g) : null)).ToList();
 
-        using var vocab = BaseEncoder.OpenVocab(options.BaseModel);
-        var trainer = new DistillationTrainer(options, BaseEncoder.ReadModel(options.BaseModel), vocab);
+        var trainer = new DistillationTrainer(options);
         var testExamples = testPairs.Select(p => new TrainingExample(p.Qid, p.Query, p.Pid, p.Passage, 0)).ToList();
         // Every mix of tuned and base weights is scored on the test fold too, so the choice of the default
         // mix is made on the dev human grades in plain sight (they select hyper-parameters, never train).
@@ -164,7 +172,7 @@ public sealed class ExperimentCommand : AsyncCommand<ExperimentCommand.Settings>
                 finally { File.Delete(weights); }
             }
         }
-        var labeled = new[] { baseJudged, slmJudged, mixJudged, teacherJudged };
+        List<JudgedPair>[] labeled = [.. zeroShotJudged, slmJudged, mixJudged, teacherJudged];
         var byName = labelers.Select((name, i) => (name, i)).ToDictionary(x => x.name, x => labeled[x.i]);
         foreach (var (name, judged) in mixes.OrderBy(m => m.Key, StringComparer.Ordinal)) byName[name] = judged;
         return new FoldRecord(byName, watch.Elapsed.TotalMinutes, assisted);
@@ -190,8 +198,7 @@ public sealed class ExperimentCommand : AsyncCommand<ExperimentCommand.Settings>
         var rest = testPairs.Where(p => !graded.Contains((p.Qid, p.Pid))).ToList();
         // Every graded pair trains; the thresholds come from the same pairs (no held-out queries: they are the test queries).
         var adapt = options with { Epochs = epochs, ValidationFraction = 0, InterpolateWithBase = false };
-        using var vocab = BaseEncoder.OpenVocab(options.BaseModel);
-        var trainer = new DistillationTrainer(adapt, BaseEncoder.ReadModel(options.BaseModel), vocab);
+        var trainer = new DistillationTrainer(adapt);
         var result = trainer.Train(adaptOn, ct: ct, initialWeights: weights);
         float[] scores;
         using (result.Model) scores = trainer.Predict(result.Model, rest.Select(p => new TrainingExample(p.Qid, p.Query, p.Pid, p.Passage, 0)).ToList());
@@ -246,13 +253,13 @@ public sealed class ExperimentCommand : AsyncCommand<ExperimentCommand.Settings>
 
     private static string F(double x) => double.IsNaN(x) ? "-" : x.ToString("F3");
 
-    /// <summary>Cosine of the base encoder's mean-pooled embeddings (ONNX Runtime), per pair.</summary>
-    private static Dictionary<(string, string), double> BaseCosines(IReadOnlyList<JudgedText> pairs, int maxLength)
+    /// <summary>Cosine of a base encoder's sentence embeddings (ONNX Runtime, pooled and prefixed as it was trained), per pair.</summary>
+    private static Dictionary<(string, string), double> BaseCosines(IReadOnlyList<JudgedText> pairs, string name, int maxLength)
     {
-        using var model = SlmModel.LoadBase(new OnnxSessionFactory(new OnnxRuntimeOptions { ExecutionProvider = ExecutionProvider.Cpu }), maxLength: maxLength);
+        using var model = SlmModel.LoadBase(new OnnxSessionFactory(new OnnxRuntimeOptions { ExecutionProvider = ExecutionProvider.Cpu }), name, maxLength);
         var queries = pairs.Select(p => p.Query).Distinct().ToArray();
         var passages = pairs.Select(p => p.Passage).Distinct().ToArray();
-        var qe = model.Embed(queries.Select(model.Tokenizer.EncodeSingle).ToArray());
+        var qe = model.Embed(queries.Select(q => model.Tokenizer.EncodeSingle(model.Metadata.QueryPrefix + q)).ToArray());
         var pe = model.Embed(passages.Select(model.Tokenizer.EncodeSingle).ToArray());
         var qIndex = queries.Select((q, i) => (q, i)).ToDictionary(x => x.q, x => x.i);
         var pIndex = passages.Select((p, i) => (p, i)).ToDictionary(x => x.p, x => x.i);

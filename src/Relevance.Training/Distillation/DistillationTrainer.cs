@@ -55,9 +55,26 @@ public sealed class DistillationTrainer
     private readonly PairTokenizer _tokenizer;
     private readonly OnnxModel _base;
 
+    private readonly EncoderProfile _profile;
+
+    /// <summary>Starts from the packaged base encoder the options name.</summary>
+    public DistillationTrainer(DistillationOptions options) : this(options, BaseEncoder.ReadModel(options.BaseModel), OpenVocab(options.BaseModel)) { }
+
+    private static Stream OpenVocab(string name)
+    {
+        // The tokenizer reads the whole stream in the constructor; a copy in memory leaves nothing to dispose.
+        using var vocab = BaseEncoder.OpenVocab(name);
+        var copy = new MemoryStream();
+        vocab.CopyTo(copy);
+        copy.Position = 0;
+        return copy;
+    }
+
+    /// <param name="baseModel">The base encoder's ONNX bytes; <see cref="DistillationOptions.BaseModel"/> must name it (its pooling and query prefix come from there).</param>
     public DistillationTrainer(DistillationOptions options, byte[] baseModel, Stream vocab)
     {
         _options = options;
+        _profile = BaseEncoder.Profile(options.BaseModel);
         _tokenizer = new PairTokenizer(vocab, options.MaxLength);
         _base = OnnxModel.Load(baseModel);
         TorchRuntime.EnsureLoaded(options.Threads > 0 ? options.Threads : null);
@@ -86,7 +103,7 @@ public sealed class DistillationTrainer
     public BiEncoder CreateBiEncoder()
     {
         manual_seed(_options.Seed);
-        var model = new BiEncoder(new BertConfig(Dropout: _options.Dropout));
+        var model = new BiEncoder(new BertConfig(Dropout: _options.Dropout), _profile.Pooling);
         OnnxBertWeights.Load(_base, model.bert);
         return model;
     }
@@ -129,7 +146,7 @@ public sealed class DistillationTrainer
             if (!index.TryGetValue(examples[i].Query, out var q))
             {
                 index[examples[i].Query] = q = queries.Count;
-                queries.Add(_tokenizer.EncodeSingle(examples[i].Query));
+                queries.Add(_tokenizer.EncodeSingle(_profile.QueryPrefix + examples[i].Query));
             }
             queryOf[i] = q;
         }
@@ -304,7 +321,7 @@ public sealed class DistillationTrainer
         var query = model.forward(qIds, qMask, qTypes);
         var cosine = model.forward(pIds, pMask, pTypes).matmul(query.t()).squeeze(-1);
         // RankNet over every pair with different grades, weighted by the grade gap.
-        var diff = cosine.unsqueeze(1).sub(cosine.unsqueeze(0)).mul(_options.RankScale);
+        var diff = cosine.unsqueeze(1).sub(cosine.unsqueeze(0)).mul(_options.EffectiveRankScale);
         var gap = target.unsqueeze(1).sub(target.unsqueeze(0)).clamp_min(0);
         return nn.functional.softplus(diff.neg()).mul(gap).sum().div(gap.sum());
     }

@@ -19,7 +19,7 @@ public static class ModelVersionWriter
                 "WordPiece, lower-cased, accents stripped; [CLS] query [SEP] passage [SEP], passage truncated first"),
             BiEncoder b => (BiEncoderOnnxWriter.Write(baseModel, b), ModelKinds.BiEncoder,
                 "within-query pairwise (RankNet on the scaled cosine difference, weighted by the teacher's grade gap), then weights mixed with the base",
-                "WordPiece, lower-cased, accents stripped; [CLS] text [SEP] for query and passage apart, mean-pooled, L2-normalised"),
+                $"WordPiece, lower-cased, accents stripped; [CLS] text [SEP] for query and passage apart, {(BaseEncoder.Profile(options.BaseModel).Pooling == Pooling.Cls ? "[CLS] state" : "mean-pooled")}, L2-normalised"),
             _ => throw new ArgumentException($"Unknown student {result.Model.GetType().Name}."),
         };
         var metadata = new ModelMetadata
@@ -29,6 +29,9 @@ public static class ModelVersionWriter
             Kind = kind,
             MaxLength = options.MaxLength,
             GradeThresholds = result.Thresholds,
+            // The cross-encoder reads the pair in one sequence; pooling and prefix are the bi-encoder's.
+            Pooling = kind == ModelKinds.BiEncoder ? BaseEncoder.Profile(options.BaseModel).Pooling : Pooling.Mean,
+            QueryPrefix = kind == ModelKinds.BiEncoder ? BaseEncoder.Profile(options.BaseModel).QueryPrefix : "",
             Precision = "fp32",
             Sha256 = Convert.ToHexStringLower(SHA256.HashData(onnx)),
             ParentSha256 = Convert.ToHexStringLower(SHA256.HashData(baseModel)),

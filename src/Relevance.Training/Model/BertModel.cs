@@ -129,24 +129,27 @@ public sealed class CrossEncoder : nn.Module<Tensor, Tensor, Tensor, Tensor>
 }
 
 /// <summary>
-/// The bi-encoder: query and passage encoded apart, each the L2-normalised mean of its token states (the
-/// base model's own sentence embedding), relevance their cosine. <see cref="forward"/> returns the
-/// embeddings, [batch, hidden].
+/// The bi-encoder: query and passage encoded apart, each pooled as the base model makes its sentence
+/// embedding (the mean of its token states, or the [CLS] state) and L2-normalised; relevance is their
+/// cosine. <see cref="forward"/> returns the embeddings, [batch, hidden].
 /// </summary>
 public sealed class BiEncoder : nn.Module<Tensor, Tensor, Tensor, Tensor>
 {
     public readonly BertModel bert;
+    private readonly bool _cls;
 
-    public BiEncoder(BertConfig c) : base(nameof(BiEncoder))
+    public BiEncoder(BertConfig c, string pooling = Relevance.Slm.Pooling.Mean) : base(nameof(BiEncoder))
     {
         bert = new BertModel(c);
+        _cls = Relevance.Slm.Pooling.Validate(pooling) == Relevance.Slm.Pooling.Cls;
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds)
     {
         using var scope = NewDisposeScope();
-        var pooled = BertModel.MeanPool(bert.forward(inputIds, attentionMask, tokenTypeIds), attentionMask);
+        var hidden = bert.forward(inputIds, attentionMask, tokenTypeIds);
+        var pooled = _cls ? hidden.select(1, 0) : BertModel.MeanPool(hidden, attentionMask);
         return nn.functional.normalize(pooled, p: 2, dim: -1).MoveToOuterDisposeScope();
     }
 }
