@@ -77,6 +77,9 @@ public sealed class ExperimentCommand : AsyncCommand<ExperimentCommand.Settings>
                 File.WriteAllText(tmp, JsonSerializer.Serialize(record));
                 File.Move(tmp, file, overwrite: true);
             }
+            var trainGrades = pairs.Where(p => foldOf[p.Qid] != k && teacher.ContainsKey((p.Qid, p.Pid))).Select(p => teacher[(p.Qid, p.Pid)]).ToArray();
+            record = record with { Labelers = new(record.Labelers) };
+            foreach (var (name, judged) in Recalibrated(record.Labelers, zeroShot, Labelers[2], trainGrades)) record.Labelers[name] = judged;
             foreach (var name in Labelers.Concat(record.Labelers.Keys.Except(Labelers).Order(StringComparer.Ordinal)))
             {
                 (overall.TryGetValue(name, out var list) ? list : overall[name] = []).AddRange(record.Labelers[name]);
@@ -103,6 +106,45 @@ public sealed class ExperimentCommand : AsyncCommand<ExperimentCommand.Settings>
             AnsiConsole.Write(assistTable);
         }
         return Task.FromResult(0);
+    }
+
+    /// <summary>
+    /// Calibration directions measured from a fold's saved scores (no training): grades cut on the fold's
+    /// own scores at the training teacher's grade shares (what a per-job calibration pass would do), and a
+    /// hybrid that keeps the student's order within each query but takes each query's level and spread from
+    /// the MiniLM cosine, which separates relevant from irrelevant queries' pools better than Arctic does.
+    /// </summary>
+    private static IEnumerable<(string Name, List<JudgedPair> Judged)> Recalibrated(Dictionary<string, List<JudgedPair>> labelers, string[] zeroShot, string slm, int[] trainGrades)
+    {
+        List<JudgedPair> Cut(List<JudgedPair> judged, double[] scores)
+        {
+            var thresholds = GradeCalibration.MatchDistribution(scores, Proportional(trainGrades, scores.Length));
+            return judged.Select((j, i) => j with { Prediction = new PairScore(GradeCalibration.Grade(scores[i], thresholds), scores[i]) }).ToList();
+        }
+        static double[] Scores(List<JudgedPair> judged) => [.. judged.Select(j => j.Prediction?.Score ?? double.NaN)];
+        foreach (var name in zeroShot.Append(slm))
+        {
+            if (labelers.TryGetValue(name, out var judged) && judged.All(j => j.Prediction is not null)) yield return ($"{name}, cut on the fold's scores", Cut(judged, Scores(judged)));
+        }
+        if (labelers.TryGetValue(zeroShot[0], out var level) && labelers.TryGetValue(slm, out var order) && level.All(j => j.Prediction is not null) && order.All(j => j.Prediction is not null))
+        {
+            var (levelScores, orderScores) = (Scores(level), Scores(order));
+            var hybrid = new double[order.Count];
+            foreach (var query in Enumerable.Range(0, order.Count).GroupBy(i => order[i].Qid))
+            {
+                var idx = query.ToArray();
+                var (lm, ls) = MeanSd(idx.Select(i => levelScores[i]).ToArray());
+                var (om, os) = MeanSd(idx.Select(i => orderScores[i]).ToArray());
+                foreach (var i in idx) hybrid[i] = lm + (os > 0 ? (orderScores[i] - om) / os * ls : 0);
+            }
+            yield return ("SLM order, MiniLM level and spread per query, cut on the fold's scores", Cut(order, hybrid));
+        }
+    }
+
+    private static (double Mean, double Sd) MeanSd(double[] x)
+    {
+        var mean = x.Average();
+        return (mean, Math.Sqrt(x.Sum(v => (v - mean) * (v - mean)) / x.Length));
     }
 
     private sealed record AssistRecord(Dictionary<string, List<JudgedPair>> Labelers, double Minutes);
