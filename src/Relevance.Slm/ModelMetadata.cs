@@ -47,6 +47,10 @@ public sealed class ModelMetadata
     /// <summary>Ascending thresholds t1 ≤ t2 ≤ t3: grade = number of thresholds the score reaches.</summary>
     public double[]? GradeThresholds { get; set; }
     public string Precision { get; set; } = "fp32";
+    /// <summary><see cref="JobCalibration"/>: <c>fixed</c> (the thresholds above; older versions) or <c>job</c> (cut over each label job at <see cref="GradeShares"/>).</summary>
+    public string Calibration { get; set; } = JobCalibration.Fixed;
+    /// <summary>Shares of grades 0–3 in the teacher's training grades, for the <c>job</c> calibration.</summary>
+    public double[]? GradeShares { get; set; }
     /// <summary>Bi-encoder sentence embedding (<see cref="Relevance.Slm.Pooling"/>); absent in older versions, which mean-pool.</summary>
     public string Pooling { get; set; } = Relevance.Slm.Pooling.Mean;
     /// <summary>Bi-encoder: prepended to queries before tokenising (Arctic's instruction); empty for MiniLM.</summary>

@@ -5,9 +5,11 @@ namespace Relevance.Slm;
 /// the pooled query and passage embeddings (queries behind the version's prefix) (queries shared by several pairs are embedded once).
 /// Grades come from the version's thresholds. Deterministic for a given model and inputs.
 /// </summary>
-public sealed class OnnxRelevanceScorer(SlmModel model, string? name = null) : IRelevanceScorer
+public sealed class OnnxRelevanceScorer(SlmModel model, string? name = null) : IRelevanceScorer, IJobCalibratedScorer
 {
     public SlmModel Model => model;
+
+    public ModelMetadata Metadata => model.Metadata;
 
     public string Name { get; } = name ?? $"{model.Metadata.Name} [{model.Sha256[..12]}, {model.Metadata.Precision}, {model.Provider}]";
 

@@ -89,6 +89,54 @@ public sealed class When_a_label_job_runs_through_rabbitmq_and_postgres
     }
 }
 
+public sealed class When_a_job_is_labeled_by_a_version_that_grades_over_the_job
+{
+    [SkippableFact]
+    public async Task Should_regrade_the_whole_job_at_the_teacher_shares_before_announcing_it_complete()
+    {
+        await using var backend = await TestBackend.CreateAsync(Backend.RabbitMqPostgres);
+        Jobs.Configure(backend.Configuration);
+        var host = await backend.StartHostAsync(b => b.AddLabeling(), bus => bus.AddConsumer<CompletionProbe>());
+        var registry = host.Services.GetRequiredService<ModelVersionRegistry>();
+        var publisher = host.Services.GetRequiredService<LabelJobPublisher>();
+        var busHandle = host.Services.GetRequiredService<IBus>();
+        // The packaged Arctic encoder, written as a version that grades over the job; its fixed thresholds
+        // (far above any cosine) would grade everything 0, so any other grade comes from the job's cut.
+        var profile = BaseEncoder.Profile(BaseEncoder.ArcticXsName);
+        ModelVersionDirectory dir;
+        using (var vocab = BaseEncoder.OpenVocab(BaseEncoder.ArcticXsName))
+        {
+            dir = ModelVersionDirectory.Write(registry.ModelsRoot, BaseEncoder.ReadModel(BaseEncoder.ArcticXsName), vocab, new ModelMetadata
+            {
+                Name = "arctic graded over the job", BaseModel = BaseEncoder.ArcticXsName, Kind = ModelKinds.BiEncoder, MaxLength = 64,
+                Pooling = profile.Pooling, QueryPrefix = profile.QueryPrefix,
+                GradeThresholds = [2, 2, 2], Calibration = JobCalibration.Job, GradeShares = [0.4, 0.3, 0.2, 0.1],
+            });
+        }
+        var version = await registry.RegisterAsync(dir);
+
+        async Task<List<Label>> RunAsync(List<ScoringPair> pairs)
+        {
+            var jobId = Guid.NewGuid();
+            await publisher.PublishAsync(jobId, "over the job", null, pairs, version.Id, busHandle, []);
+            await Eventually.WaitAsync(() => Task.FromResult(CompletionProbe.Seen.GetValueOrDefault(jobId)), n => n >= 1, TimeSpan.FromMinutes(3), "the completion event");
+            await using var db = backend.CreateDbContext();
+            return await db.Labels.AsNoTracking().Where(l => l.JobId == jobId).ToListAsync();
+        }
+
+        // By the time the completion event is out, the grades follow the shares (200 pairs: 80/60/40/20).
+        var large = await RunAsync(Jobs.SyntheticPairs(200));
+        var counts = Enumerable.Range(0, 4).Select(g => large.Count(l => l.Grade == g)).ToArray();
+        Assert.All(counts.Zip(new[] { 80, 60, 40, 20 }), c => Assert.InRange(c.First, c.Second - 2, c.Second + 2));
+        var byScore = large.OrderBy(l => l.Score).Select(l => l.Grade).ToArray();
+        Assert.Equal(byScore.Order(), byScore);
+
+        // A job under the minimum keeps the version's fixed thresholds.
+        var small = await RunAsync(Jobs.SyntheticPairs(JobCalibration.MinPairs - 1));
+        Assert.All(small, l => Assert.Equal(0, l.Grade));
+    }
+}
+
 public sealed class When_reading_a_pairs_file
 {
     [Theory]

@@ -12,6 +12,7 @@ public class DistillationSettings : CommandSettings
     [CommandOption("--recipe <NAME>")] [Description("bi-encoder (pairwise within query, mixed with the base) or cross-encoder (MSE on the grade)")] public string? Recipe { get; init; }
     [CommandOption("--tuned-weight <W>")] [Description("bi-encoder: share of the tuned weights mixed with the base (default 0.25; 'best' picks by held-out teacher agreement)")] public string? TunedWeight { get; init; }
     [CommandOption("--base <NAME>")] [Description("Base encoder: snowflake-arctic-embed-xs (default; [CLS] pooling, query prefix) or all-MiniLM-L6-v2")] public string? Base { get; init; }
+    [CommandOption("--calibration <MODE>")] [Description("job (default: each label job's scores cut at the teacher's grade shares) or fixed (thresholds from held-out queries)")] public string? Calibration { get; init; }
     [CommandOption("--epochs <N>")] [Description("Epochs (early stopping on held-out queries may stop sooner)")] public int Epochs { get; init; } = 2;
     [CommandOption("--max-length <TOKENS>")] [Description("Tokens per pair, special tokens included")] public int MaxLength { get; init; } = 128;
     [CommandOption("--batch-size <N>")] public int BatchSize { get; init; } = 16;
@@ -31,6 +32,7 @@ public class DistillationSettings : CommandSettings
         if (Recipe is { } r) o = o with { Recipe = DistillationRecipes.Parse(r) };
         if (TunedWeight is { } w) o = o with { TunedWeight = DistillationRecipes.ParseTunedWeight(w) };
         if (Base is { } b) o = o with { BaseModel = BaseEncoder.CanonicalName(b) };
+        if (Calibration is { } c) o = o with { Calibration = JobCalibration.Validate(c.Trim().ToLowerInvariant()) };
         return o;
     }
 
@@ -40,6 +42,7 @@ public class DistillationSettings : CommandSettings
         try { o = ToOptions(); }
         catch (FormatException e) { return ValidationResult.Error("--recipe or --tuned-weight: " + e.Message); }
         catch (ArgumentException e) { return ValidationResult.Error("--base: " + e.Message); }
+        catch (InvalidDataException e) { return ValidationResult.Error("--calibration: " + e.Message); }
         var errors = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
         return System.ComponentModel.DataAnnotations.Validator.TryValidateObject(o, new(o), errors, true)
             ? ValidationResult.Success()

@@ -27,6 +27,9 @@ public sealed record DistillationResult(
 {
     /// <summary>Bi-encoder: the share w of the tuned weights in base + w·(tuned − base); null when not mixed.</summary>
     public double? TunedWeight { get; init; }
+    /// <summary>Shares of grades 0–3 in the teacher's grades of every pair given (training and held-out), for <see cref="Relevance.Slm.JobCalibration"/>.</summary>
+    public double[]? GradeShares { get; init; }
+
     /// <summary>Validation agreement (quadratic κ vs the teacher) of each mix tried.</summary>
     public IReadOnlyDictionary<double, double?>? MixKappas { get; init; }
 
@@ -295,7 +298,10 @@ public sealed class DistillationTrainer
         return new DistillationResult(model, finalThresholds, state.History, state.BestEpoch,
             train.Count, train.Select(e => e.Qid).Distinct().Count(), validation.Count, validation.Select(e => e.Qid).Distinct().Count(),
             bestKappa, bestPearson, resumed)
-        { TunedWeight = tunedWeight, MixKappas = mixKappas };
+        {
+            TunedWeight = tunedWeight, MixKappas = mixKappas,
+            GradeShares = [.. Enumerable.Range(0, 4).Select(g => (double)examples.Count(e => RoundGrade(e.Target) == g) / examples.Count)],
+        };
     }
 
     private static void Mix(Tensor[] targets, Tensor[] original, Tensor[] tuned, double w)
