@@ -155,7 +155,11 @@ public sealed class ExperimentCommand : AsyncCommand<ExperimentCommand.Settings>
 
     private static string WorkKey(DistillationOptions options, Settings settings, string qrelsPath)
     {
-        var key = JsonSerializer.Serialize(options) + $"|{settings.Folds}|{Path.GetFileName(qrelsPath)}|{settings.AssistEpochs}";
+        // Calibration only changes how saved scores become grades (both ways are reported), so it does not
+        // key the training: the same folds serve either setting.
+        var trained = System.Text.Json.Nodes.JsonNode.Parse(JsonSerializer.Serialize(options))!.AsObject();
+        trained.Remove(nameof(DistillationOptions.Calibration));
+        var key = trained.ToJsonString() + $"|{settings.Folds}|{Path.GetFileName(qrelsPath)}|{settings.AssistEpochs}";
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)))[..12];
     }
 
