@@ -31,6 +31,14 @@ public static class Jobs
             $"p{i}", $"Passage {i}: employees book travel through the portal and submit receipts within {i % 40} days; managers approve. " +
                      string.Join(' ', Enumerable.Repeat("Further details follow in the handbook section.", i % 7))))];
 
+    /// <summary>A labeling host on the backend, with a probe counting completion events.</summary>
+    public static async Task<(Microsoft.Extensions.Hosting.IHost Host, ModelVersionRegistry Registry, LabelJobPublisher Publisher, IBus Bus)> StartLabelingAsync(TestBackend backend)
+    {
+        Configure(backend.Configuration);
+        var host = await backend.StartHostAsync(b => b.AddLabeling(), bus => bus.AddConsumer<CompletionProbe>());
+        return (host, host.Services.GetRequiredService<ModelVersionRegistry>(), host.Services.GetRequiredService<LabelJobPublisher>(), host.Services.GetRequiredService<IBus>());
+    }
+
     public static void Configure(IDictionary<string, string?> config)
     {
         // Short inputs and few threads keep a CPU-only machine quick; the logic is the same at any length.
@@ -48,11 +56,7 @@ public sealed class When_a_label_job_runs_through_rabbitmq_and_postgres
     public async Task Should_label_every_pair_once_complete_once_and_ignore_redelivered_pairs()
     {
         await using var backend = await TestBackend.CreateAsync(Backend.RabbitMqPostgres);
-        Jobs.Configure(backend.Configuration);
-        var host = await backend.StartHostAsync(b => b.AddLabeling(), bus => bus.AddConsumer<CompletionProbe>());
-        var registry = host.Services.GetRequiredService<ModelVersionRegistry>();
-        var publisher = host.Services.GetRequiredService<LabelJobPublisher>();
-        var busHandle = host.Services.GetRequiredService<IBus>();
+        var (host, registry, publisher, busHandle) = await Jobs.StartLabelingAsync(backend);
         var version = await registry.EnsureBaseAsync();
         var pairs = Jobs.SyntheticPairs(200);
         var jobId = Guid.NewGuid();
@@ -95,11 +99,7 @@ public sealed class When_a_job_is_labeled_by_a_version_that_grades_over_the_job
     public async Task Should_regrade_the_whole_job_at_the_teacher_shares_before_announcing_it_complete()
     {
         await using var backend = await TestBackend.CreateAsync(Backend.RabbitMqPostgres);
-        Jobs.Configure(backend.Configuration);
-        var host = await backend.StartHostAsync(b => b.AddLabeling(), bus => bus.AddConsumer<CompletionProbe>());
-        var registry = host.Services.GetRequiredService<ModelVersionRegistry>();
-        var publisher = host.Services.GetRequiredService<LabelJobPublisher>();
-        var busHandle = host.Services.GetRequiredService<IBus>();
+        var (host, registry, publisher, busHandle) = await Jobs.StartLabelingAsync(backend);
         // The packaged Arctic encoder, written as a version that grades over the job; its fixed thresholds
         // (far above any cosine) would grade everything 0, so any other grade comes from the job's cut.
         var profile = BaseEncoder.Profile(BaseEncoder.ArcticXsName);
