@@ -29,6 +29,15 @@ public static class JobCalibration
     public static bool Applies(ModelMetadata metadata, int pairs) =>
         Validate(metadata.Calibration) == Job && metadata.GradeShares is { Length: 4 } && pairs >= MinPairs;
 
+    /// <summary>Shares of grades 0–3 among <paramref name="grades"/>.</summary>
+    public static double[] SharesOf(IReadOnlyCollection<int> grades)
+    {
+        if (grades.Count == 0) throw new ArgumentException("No grades to take shares of.", nameof(grades));
+        var counts = new double[4];
+        foreach (var g in grades) counts[g is >= 0 and <= 3 ? g : throw new ArgumentOutOfRangeException(nameof(grades), g, "Grades are 0–3.")]++;
+        return [.. counts.Select(c => c / grades.Count)];
+    }
+
     /// <summary>Thresholds t1 ≤ t2 ≤ t3 that give <paramref name="scores"/> the grade shares <paramref name="shares"/> (grades 0–3).</summary>
     public static double[] Thresholds(IReadOnlyList<double> scores, IReadOnlyList<double> shares)
     {

@@ -2,7 +2,8 @@ namespace Relevance.Slm;
 
 /// <summary>
 /// Grades pairs with a model version: a cross-encoder's <c>score</c> output, or a bi-encoder's cosine of
-/// the pooled query and passage embeddings (queries behind the version's prefix) (queries shared by several pairs are embedded once).
+/// the pooled query and passage embeddings, queries behind the version's prefix (a query shared by several
+/// pairs is embedded once).
 /// Grades come from the version's thresholds. Deterministic for a given model and inputs.
 /// </summary>
 public sealed class OnnxRelevanceScorer(SlmModel model, string? name = null) : IRelevanceScorer, IJobCalibratedScorer

@@ -118,7 +118,7 @@ public sealed class ExperimentCommand : AsyncCommand<ExperimentCommand.Settings>
     {
         List<JudgedPair> Cut(List<JudgedPair> judged, double[] scores)
         {
-            var thresholds = GradeCalibration.MatchDistribution(scores, Proportional(trainGrades, scores.Length));
+            var thresholds = JobCalibration.Thresholds(scores, JobCalibration.SharesOf(trainGrades));
             return judged.Select((j, i) => j with { Prediction = new PairScore(GradeCalibration.Grade(scores[i], thresholds), scores[i]) }).ToList();
         }
         static double[] Scores(List<JudgedPair> judged) => [.. judged.Select(j => j.Prediction?.Score ?? double.NaN)];
@@ -205,7 +205,7 @@ public sealed class ExperimentCommand : AsyncCommand<ExperimentCommand.Settings>
             // z-scores, cut where the training queries' teacher grade shares fall. Only the unlabeled
             // test scores and the training teacher's grades are used.
             var mixed = ZMix(scores.Select(x => (double)x).ToArray(), testPairs.Select(p => cosine[(p.Qid, p.Pid)]).ToArray());
-            var mixThresholds = GradeCalibration.MatchDistribution(mixed, Proportional(train.Select(e => (int)e.Target).ToArray(), mixed.Length));
+            var mixThresholds = JobCalibration.Thresholds(mixed, JobCalibration.SharesOf([.. train.Select(e => (int)e.Target)]));
             mixJudged = testPairs.Select((p, i) => Judged(p, new PairScore(GradeCalibration.Grade(mixed[i], mixThresholds), mixed[i]))).ToList();
             if (fractions.Length > 0)
             {
@@ -275,21 +275,6 @@ public sealed class ExperimentCommand : AsyncCommand<ExperimentCommand.Settings>
         }
         var (za, zb) = (Z(a), Z(b));
         return za.Select((v, i) => (v + zb[i]) / 2).ToArray();
-    }
-
-    /// <summary>n grades in the shares of <paramref name="grades"/> (for calibrating scores that have no grades).</summary>
-    private static int[] Proportional(int[] grades, int n)
-    {
-        var result = new int[n];
-        var cumulative = 0;
-        var filled = 0;
-        for (var g = 0; g <= 3; g++)
-        {
-            cumulative += grades.Count(x => x == g);
-            var upTo = g == 3 ? n : (int)Math.Round((double)cumulative / grades.Length * n);
-            for (; filled < upTo; filled++) result[filled] = g;
-        }
-        return result;
     }
 
     private static JudgedPair Judged(JudgedText p, PairScore? prediction) => new(p.Qid, p.Pid, p.Grade!.Value, prediction);

@@ -300,7 +300,7 @@ public sealed class DistillationTrainer
             bestKappa, bestPearson, resumed)
         {
             TunedWeight = tunedWeight, MixKappas = mixKappas,
-            GradeShares = [.. Enumerable.Range(0, 4).Select(g => (double)examples.Count(e => RoundGrade(e.Target) == g) / examples.Count)],
+            GradeShares = JobCalibration.SharesOf([.. examples.Select(e => RoundGrade(e.Target))]),
         };
     }
 

@@ -11,18 +11,7 @@ public static class GradeCalibration
     {
         if (scores.Count == 0) throw new ArgumentException("No scores to calibrate on.", nameof(scores));
         if (scores.Count != teacherGrades.Count) throw new ArgumentException("Scores and grades differ in count.", nameof(teacherGrades));
-        var sorted = scores.OrderBy(s => s).ToArray();
-        var thresholds = new double[3];
-        var below = 0;
-        for (var g = 0; g < 3; g++)
-        {
-            below += teacherGrades.Count(x => x == g);
-            thresholds[g] = below <= 0 ? sorted[0] - 1e-6
-                : below >= sorted.Length ? sorted[^1] + 1e-6
-                : (sorted[below - 1] + sorted[below]) / 2;
-        }
-        for (var g = 1; g < 3; g++) thresholds[g] = Math.Max(thresholds[g], thresholds[g - 1]);
-        return thresholds;
+        return Relevance.Slm.JobCalibration.Thresholds(scores, Relevance.Slm.JobCalibration.SharesOf([.. teacherGrades]));
     }
 
     public static int Grade(double score, IReadOnlyList<double> thresholds)
