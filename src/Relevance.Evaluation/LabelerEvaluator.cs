@@ -142,13 +142,6 @@ public sealed partial class LabelerEvaluator(
                 LogScorerFailed(logger, ex, labeler, start, batch.Length);
             }
         }
-        if (scorer is IJobCalibratedScorer calibrated)
-        {
-            // The benchmark is one job: a version that grades over the job grades over all of it.
-            var present = Enumerable.Range(0, predictions.Length).Where(i => predictions[i] is not null).ToArray();
-            var regraded = JobCalibration.Apply(calibrated.Metadata, [.. present.Select(i => predictions[i]!.Value)]);
-            for (var k = 0; k < present.Length; k++) predictions[present[k]] = regraded[k];
-        }
         watch.Stop();
         var scored = predictions.Count(p => p is not null);
         var perSecond = watch.Elapsed.TotalSeconds > 0 ? scored / watch.Elapsed.TotalSeconds : double.NaN;

@@ -78,8 +78,6 @@ public sealed partial class LabelWriter(ScorerCache cache, BulkWriter bulk, IDbC
             if (won == 1)
             {
                 var job = await db.LabelJobs.AsNoTracking().FirstAsync(j => j.Id == jobId, ct);
-                // Inside the transaction: the completion event never goes out before the job's final grades.
-                await RegradeOverJobAsync(db, job, ct);
                 var seconds = ((job.CompletedAt ?? now) - (job.StartedAt ?? job.CreatedAt)).TotalSeconds;
                 await publish.Publish(new LabelJobCompleted(jobId, job.ModelVersionId, job.Completed, seconds), ct);
                 LogCompleted(jobId, job.Completed, seconds);
@@ -87,22 +85,6 @@ public sealed partial class LabelWriter(ScorerCache cache, BulkWriter bulk, IDbC
             await tx.CommitAsync(ct);
         });
     }
-
-    /// <summary>A version calibrated over the job (<see cref="JobCalibration"/>) gets its grades once every score is in.</summary>
-    private async Task RegradeOverJobAsync(RelevanceDbContext db, LabelJob job, CancellationToken ct)
-    {
-        var metadata = (await cache.GetAsync(job.ModelVersionId, ct)).Scorer.Metadata;
-        if (!JobCalibration.Applies(metadata, job.Completed)) return;
-        var scores = await db.Labels.Where(l => l.JobId == job.Id).Select(l => l.Score).ToListAsync(ct);
-        var t = JobCalibration.Thresholds(scores, metadata.GradeShares!);
-        var (t1, t2, t3) = (t[0], t[1], t[2]);
-        await db.Labels.Where(l => l.JobId == job.Id)
-            .ExecuteUpdateAsync(s => s.SetProperty(l => l.Grade, l => (l.Score >= t1 ? 1 : 0) + (l.Score >= t2 ? 1 : 0) + (l.Score >= t3 ? 1 : 0)), ct);
-        LogRegraded(job.Id, scores.Count, t1, t2, t3);
-    }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Label job {JobId}: {Labels} labels graded over the job at thresholds {T1:F4} / {T2:F4} / {T3:F4}")]
-    private partial void LogRegraded(Guid jobId, int labels, double t1, double t2, double t3);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Label job {JobId} completed: {Labels} labels in {Seconds:F1} s")]
     private partial void LogCompleted(Guid jobId, int labels, double seconds);

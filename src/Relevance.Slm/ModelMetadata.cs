@@ -47,9 +47,7 @@ public sealed class ModelMetadata
     /// <summary>Ascending thresholds t1 ≤ t2 ≤ t3: grade = number of thresholds the score reaches.</summary>
     public double[]? GradeThresholds { get; set; }
     public string Precision { get; set; } = "fp32";
-    /// <summary><see cref="JobCalibration"/>: <c>fixed</c> (the thresholds above; older versions) or <c>job</c> (cut over each label job at <see cref="GradeShares"/>).</summary>
-    public string Calibration { get; set; } = JobCalibration.Fixed;
-    /// <summary>Shares of grades 0–3 in the teacher's training grades, for the <c>job</c> calibration.</summary>
+    /// <summary>Shares of grades 0–3 in the teacher's training grades (lineage; grades come from <see cref="GradeThresholds"/> only).</summary>
     public double[]? GradeShares { get; set; }
     /// <summary>Bi-encoder sentence embedding (<see cref="Relevance.Slm.Pooling"/>); absent in older versions, which mean-pool.</summary>
     public string Pooling { get; set; } = Relevance.Slm.Pooling.Mean;
@@ -68,12 +66,7 @@ public sealed class ModelMetadata
     public double[] ThresholdsFor(string kind) =>
         GradeThresholds is { Length: 3 } t ? t : kind == ModelKinds.CrossEncoder ? DefaultScoreThresholds : DefaultCosineThresholdsFor(BaseModel);
 
-    public static int Grade(double score, double[] thresholds)
-    {
-        var grade = 0;
-        foreach (var t in thresholds) if (score >= t) grade++;
-        return grade;
-    }
+    public static int Grade(double score, double[] thresholds) => GradeCuts.Grade(score, thresholds);
 
     public static ModelMetadata Read(string path)
     {

@@ -6,7 +6,7 @@ namespace Relevance.Slm;
 /// pairs is embedded once).
 /// Grades come from the version's thresholds. Deterministic for a given model and inputs.
 /// </summary>
-public sealed class OnnxRelevanceScorer(SlmModel model, string? name = null) : IRelevanceScorer, IJobCalibratedScorer
+public sealed class OnnxRelevanceScorer(SlmModel model, string? name = null) : IRelevanceScorer
 {
     public SlmModel Model => model;
 

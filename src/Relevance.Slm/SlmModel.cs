@@ -42,7 +42,6 @@ public sealed class SlmModel : IDisposable
                 ?? throw new InvalidDataException("A bi-encoder model version needs a [batch, tokens, hidden] output (last_hidden_state).");
         }
         Thresholds = metadata.ThresholdsFor(Kind);
-        JobCalibration.Validate(metadata.Calibration);
         Relevance.Slm.Pooling.Validate(metadata.Pooling);
     }
 

@@ -93,47 +93,72 @@ public sealed class When_a_label_job_runs_through_rabbitmq_and_postgres
     }
 }
 
-public sealed class When_a_job_is_labeled_by_a_version_that_grades_over_the_job
+/// <summary>
+/// Labels are pointwise: a pair's grade and score depend on the model version, the query and the passage only.
+/// A search team labels the results of a strong ranker and of a weak one in separate jobs and compares them; a
+/// grade that moved with the job's other pairs would make both rankers look alike.
+/// </summary>
+public sealed class When_the_same_pairs_are_labeled_in_different_jobs
 {
     [SkippableFact]
-    public async Task Should_regrade_the_whole_job_at_the_teacher_shares_before_announcing_it_complete()
+    public Task Should_give_identical_grades_and_scores_alone_and_mixed_on_rabbitmq_and_postgres() => RunAsync(Backend.RabbitMqPostgres);
+
+    [Fact]
+    public Task Should_give_identical_grades_and_scores_alone_and_mixed_in_process() => RunAsync(Backend.InMemorySqlite);
+
+    private static async Task RunAsync(Backend kind)
     {
-        await using var backend = await TestBackend.CreateAsync(Backend.RabbitMqPostgres);
-        var (host, registry, publisher, busHandle) = await Jobs.StartLabelingAsync(backend);
-        // The packaged Arctic encoder, written as a version that grades over the job; its fixed thresholds
-        // (far above any cosine) would grade everything 0, so any other grade comes from the job's cut.
+        await using var backend = await TestBackend.CreateAsync(kind);
+        var (_, registry, publisher, bus) = await Jobs.StartLabelingAsync(backend);
+        var pairs = Jobs.SyntheticPairs(240);
+
+        // The packaged Arctic encoder as a version whose fixed thresholds sit at the quartiles of these pairs'
+        // scores, so that every grade occurs and a grade moved by a job's composition would show.
         var profile = BaseEncoder.Profile(BaseEncoder.ArcticXsName);
+        var metadata = new ModelMetadata
+        {
+            Name = "arctic, fixed thresholds", BaseModel = BaseEncoder.ArcticXsName, Kind = ModelKinds.BiEncoder, MaxLength = 64,
+            Pooling = profile.Pooling, QueryPrefix = profile.QueryPrefix, GradeShares = [0.25, 0.25, 0.25, 0.25],
+        };
+        double[] reference;
+        using (var model = SlmModel.LoadBase(new OnnxSessionFactory(new OnnxRuntimeOptions { ExecutionProvider = ExecutionProvider.Cpu, IntraOpThreads = 1 }), BaseEncoder.ArcticXsName, 64))
+            reference = [.. new OnnxRelevanceScorer(model).Score(pairs).Select(s => s.Score)];
+        metadata.GradeThresholds = GradeCuts.AtShares(reference, [0.25, 0.25, 0.25, 0.25]);
         ModelVersionDirectory dir;
         using (var vocab = BaseEncoder.OpenVocab(BaseEncoder.ArcticXsName))
-        {
-            dir = ModelVersionDirectory.Write(registry.ModelsRoot, BaseEncoder.ReadModel(BaseEncoder.ArcticXsName), vocab, new ModelMetadata
-            {
-                Name = "arctic graded over the job", BaseModel = BaseEncoder.ArcticXsName, Kind = ModelKinds.BiEncoder, MaxLength = 64,
-                Pooling = profile.Pooling, QueryPrefix = profile.QueryPrefix,
-                GradeThresholds = [2, 2, 2], Calibration = JobCalibration.Job, GradeShares = [0.4, 0.3, 0.2, 0.1],
-            });
-        }
+            dir = ModelVersionDirectory.Write(registry.ModelsRoot, BaseEncoder.ReadModel(BaseEncoder.ArcticXsName), vocab, metadata);
         var version = await registry.RegisterAsync(dir);
 
-        async Task<List<Label>> RunAsync(List<ScoringPair> pairs)
+        // A strong ranker's results (the pairs scoring highest), a weak one's (lowest), and both mixed with the rest.
+        var byScore = Enumerable.Range(0, pairs.Count).OrderByDescending(i => reference[i]).ToArray();
+        var strong = byScore.Take(60).Select(i => pairs[i]).ToList();
+        var weak = byScore.TakeLast(60).Select(i => pairs[i]).ToList();
+        var mixed = pairs.OrderBy(p => p.Pid.GetHashCode(StringComparison.Ordinal)).ToList();
+
+        async Task<Dictionary<(string, string), (int Grade, double Score)>> LabelAsync(string name, List<ScoringPair> job)
         {
             var jobId = Guid.NewGuid();
-            await publisher.PublishAsync(jobId, "over the job", null, pairs, version.Id, busHandle, []);
-            await Eventually.WaitAsync(() => Task.FromResult(CompletionProbe.Seen.GetValueOrDefault(jobId)), n => n >= 1, TimeSpan.FromMinutes(3), "the completion event");
+            await publisher.PublishAsync(jobId, name, null, job, version.Id, bus, []);
+            await Eventually.WaitAsync(() => Task.FromResult(CompletionProbe.Seen.GetValueOrDefault(jobId)), n => n >= 1, TimeSpan.FromMinutes(3), $"job '{name}' to complete");
             await using var db = backend.CreateDbContext();
-            return await db.Labels.AsNoTracking().Where(l => l.JobId == jobId).ToListAsync();
+            var labels = await db.Labels.AsNoTracking().Where(l => l.JobId == jobId).ToListAsync();
+            Assert.Equal(job.Count, labels.Count);
+            return labels.ToDictionary(l => (l.Qid, l.Pid), l => (l.Grade, l.Score));
         }
 
-        // By the time the completion event is out, the grades follow the shares (200 pairs: 80/60/40/20).
-        var large = await RunAsync(Jobs.SyntheticPairs(200));
-        var counts = Enumerable.Range(0, 4).Select(g => large.Count(l => l.Grade == g)).ToArray();
-        Assert.All(counts.Zip(new[] { 80, 60, 40, 20 }), c => Assert.InRange(c.First, c.Second - 2, c.Second + 2));
-        var byScore = large.OrderBy(l => l.Score).Select(l => l.Grade).ToArray();
-        Assert.Equal(byScore.Order(), byScore);
+        var strongAlone = await LabelAsync("strong ranker", strong);
+        var weakAlone = await LabelAsync("weak ranker", weak);
+        var together = await LabelAsync("everything", mixed);
 
-        // A job under the minimum keeps the version's fixed thresholds.
-        var small = await RunAsync(Jobs.SyntheticPairs(JobCalibration.MinPairs - 1));
-        Assert.All(small, l => Assert.Equal(0, l.Grade));
+        foreach (var (alone, name) in new[] { (strongAlone, "strong"), (weakAlone, "weak") })
+        foreach (var (key, label) in alone)
+        {
+            Assert.True(together[key] == label, $"{name} pair {key}: {label} alone, {together[key]} mixed");
+        }
+        // The strong ranker's pairs keep grades above the weak one's: the difference a search evaluation measures.
+        Assert.True(strongAlone.Values.Average(l => l.Grade) >= 2.5, $"strong mean grade {strongAlone.Values.Average(l => l.Grade):F2}");
+        Assert.True(weakAlone.Values.Average(l => l.Grade) <= 0.5, $"weak mean grade {weakAlone.Values.Average(l => l.Grade):F2}");
+        Assert.Equal(4, together.Values.Select(l => l.Grade).Distinct().Count());
     }
 }
 

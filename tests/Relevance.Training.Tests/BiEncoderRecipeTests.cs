@@ -58,8 +58,7 @@ public sealed class When_the_bi_encoder_recipe_distills_teacher_grades
                 var (onnx, metadata) = ModelVersionWriter.Build(result, options, new TrainingDataInfo("test", "test-teacher", examples.Count, 6), baseModel, "bi-encoder test");
                 Assert.Equal(ModelKinds.BiEncoder, metadata.Kind);
                 Assert.Equal(result.Thresholds, metadata.GradeThresholds);
-                // Labels are graded over each job at the teacher's shares (6 × {3, 1, 0, 0}: 1/2, 1/4, 0, 1/4).
-                Assert.Equal(JobCalibration.Job, metadata.Calibration);
+                // The teacher's shares are lineage (6 × {3, 1, 0, 0}: 1/2, 1/4, 0, 1/4); grades come from the fixed thresholds.
                 Assert.Equal([0.5, 0.25, 0, 0.25], metadata.GradeShares!);
                 // The scorer pools and prefixes queries as the base encoder was trained (Arctic: [CLS] and an instruction).
                 Assert.Equal(BaseEncoder.Profile(baseName), new EncoderProfile(metadata.Pooling, metadata.QueryPrefix));

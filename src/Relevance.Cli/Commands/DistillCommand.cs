@@ -12,7 +12,6 @@ public class DistillationSettings : CommandSettings
     [CommandOption("--recipe <NAME>")] [Description("bi-encoder (pairwise within query, mixed with the base) or cross-encoder (MSE on the grade)")] public string? Recipe { get; init; }
     [CommandOption("--tuned-weight <W>")] [Description("bi-encoder: share of the tuned weights mixed with the base (default 0.25; 'best' picks by held-out teacher agreement)")] public string? TunedWeight { get; init; }
     [CommandOption("--base <NAME>")] [Description("Base encoder: snowflake-arctic-embed-xs (default; [CLS] pooling, query prefix) or all-MiniLM-L6-v2")] public string? Base { get; init; }
-    [CommandOption("--calibration <MODE>")] [Description("job (default: each label job's scores cut at the teacher's grade shares) or fixed (thresholds from held-out queries)")] public string? Calibration { get; init; }
     [CommandOption("--epochs <N>")] [Description("Epochs (early stopping on held-out queries may stop sooner)")] public int Epochs { get; init; } = 2;
     [CommandOption("--max-length <TOKENS>")] [Description("Tokens per pair, special tokens included")] public int MaxLength { get; init; } = 128;
     [CommandOption("--batch-size <N>")] public int BatchSize { get; init; } = 16;
@@ -21,6 +20,9 @@ public class DistillationSettings : CommandSettings
     [CommandOption("--validation-fraction <F>")] [Description("Share of queries held out for early stopping and thresholds")] public double ValidationFraction { get; init; } = 0.2;
     [CommandOption("--freeze-word-embeddings")] [Description("Do not train the word-embedding table (~20% faster)")] public bool FreezeWordEmbeddings { get; init; }
     [CommandOption("--threads <N>")] [Description("libtorch threads (0: one per core)")] public int Threads { get; init; }
+    [CommandOption("--pairwise-weight <W>")] [Description("cross-encoder: weight of a within-query pairwise term beside the MSE (batches of one query)")] public double? PairwiseWeight { get; init; }
+    [CommandOption("--dropout <P>")] [Description("Dropout in the encoder and head (default 0.1)")] public double? Dropout { get; init; }
+    [CommandOption("--training-precision <P>")] [Description("auto (bf16 products where the CPU has bf16 units), bf16 or fp32")] public string? TrainingPrecision { get; init; }
 
     public DistillationOptions ToOptions()
     {
@@ -30,9 +32,11 @@ public class DistillationSettings : CommandSettings
             ValidationFraction = ValidationFraction, FreezeWordEmbeddings = FreezeWordEmbeddings, Threads = Threads,
         };
         if (Recipe is { } r) o = o with { Recipe = DistillationRecipes.Parse(r) };
+        if (Dropout is { } d) o = o with { Dropout = d };
+        if (PairwiseWeight is { } pw) o = o with { PairwiseWeight = pw };
+        if (TrainingPrecision is { } tp) o = o with { TrainingPrecision = tp.Trim().ToLowerInvariant() };
         if (TunedWeight is { } w) o = o with { TunedWeight = DistillationRecipes.ParseTunedWeight(w) };
         if (Base is { } b) o = o with { BaseModel = BaseEncoder.CanonicalName(b) };
-        if (Calibration is { } c) o = o with { Calibration = JobCalibration.Validate(c.Trim().ToLowerInvariant()) };
         return o;
     }
 
@@ -42,7 +46,6 @@ public class DistillationSettings : CommandSettings
         try { o = ToOptions(); }
         catch (FormatException e) { return ValidationResult.Error("--recipe or --tuned-weight: " + e.Message); }
         catch (ArgumentException e) { return ValidationResult.Error("--base: " + e.Message); }
-        catch (InvalidDataException e) { return ValidationResult.Error("--calibration: " + e.Message); }
         var errors = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
         return System.ComponentModel.DataAnnotations.Validator.TryValidateObject(o, new(o), errors, true)
             ? ValidationResult.Success()

@@ -118,7 +118,7 @@ public sealed class ExperimentCommand : AsyncCommand<ExperimentCommand.Settings>
     {
         List<JudgedPair> Cut(List<JudgedPair> judged, double[] scores)
         {
-            var thresholds = JobCalibration.Thresholds(scores, JobCalibration.SharesOf(trainGrades));
+            var thresholds = GradeCuts.AtShares(scores, GradeCuts.SharesOf(trainGrades));
             return judged.Select((j, i) => j with { Prediction = new PairScore(GradeCalibration.Grade(scores[i], thresholds), scores[i]) }).ToList();
         }
         static double[] Scores(List<JudgedPair> judged) => [.. judged.Select(j => j.Prediction?.Score ?? double.NaN)];
@@ -155,10 +155,7 @@ public sealed class ExperimentCommand : AsyncCommand<ExperimentCommand.Settings>
 
     private static string WorkKey(DistillationOptions options, Settings settings, string qrelsPath)
     {
-        // Calibration only changes how saved scores become grades (both ways are reported), so it does not
-        // key the training: the same folds serve either setting.
         var trained = System.Text.Json.Nodes.JsonNode.Parse(JsonSerializer.Serialize(options))!.AsObject();
-        trained.Remove(nameof(DistillationOptions.Calibration));
         var key = trained.ToJsonString() + $"|{settings.Folds}|{Path.GetFileName(qrelsPath)}|{settings.AssistEpochs}";
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)))[..12];
     }
@@ -205,7 +202,7 @@ public sealed class ExperimentCommand : AsyncCommand<ExperimentCommand.Settings>
             // z-scores, cut where the training queries' teacher grade shares fall. Only the unlabeled
             // test scores and the training teacher's grades are used.
             var mixed = ZMix(scores.Select(x => (double)x).ToArray(), testPairs.Select(p => cosine[(p.Qid, p.Pid)]).ToArray());
-            var mixThresholds = JobCalibration.Thresholds(mixed, JobCalibration.SharesOf([.. train.Select(e => (int)e.Target)]));
+            var mixThresholds = GradeCuts.AtShares(mixed, GradeCuts.SharesOf([.. train.Select(e => (int)e.Target)]));
             mixJudged = testPairs.Select((p, i) => Judged(p, new PairScore(GradeCalibration.Grade(mixed[i], mixThresholds), mixed[i]))).ToList();
             if (fractions.Length > 0)
             {

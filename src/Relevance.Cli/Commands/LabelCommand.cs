@@ -79,17 +79,13 @@ public sealed class LabelCommand : AsyncCommand<LabelCommand.Settings>
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(settings.Output))!);
         await using (var output = new StreamWriter(settings.Output))
         {
-            // A version graded over the job (JobCalibration) needs every score before the first grade.
-            var overJob = JobCalibration.Validate(model.Metadata.Calibration) == JobCalibration.Job;
-            var held = new List<(string Qid, string Pid, PairScore Score)>();
             async Task FlushAsync()
             {
                 if (chunk.Count == 0) return;
                 var scores = await scorer.ScoreAsync(chunk, cancellationToken);
                 for (var i = 0; i < chunk.Count; i++)
                 {
-                    if (overJob) held.Add((chunk[i].Qid, chunk[i].Pid, scores[i]));
-                    else await output.WriteLineAsync(LabelExporter.WriteJsonl(chunk[i].Qid, chunk[i].Pid, scores[i].Grade, scores[i].Score));
+                    await output.WriteLineAsync(LabelExporter.WriteJsonl(chunk[i].Qid, chunk[i].Pid, scores[i].Grade, scores[i].Score));
                 }
                 written += chunk.Count;
                 chunk.Clear();
@@ -107,12 +103,6 @@ public sealed class LabelCommand : AsyncCommand<LabelCommand.Settings>
                 if (chunk.Count >= settings.Chunk) await FlushAsync();
             }
             await FlushAsync();
-            if (overJob)
-            {
-                var graded = JobCalibration.Apply(model.Metadata, [.. held.Select(h => h.Score)]);
-                AnsiConsole.MarkupLineInterpolated($"[grey]{(JobCalibration.Applies(model.Metadata, held.Count) ? $"Grades cut over all {held.Count} pairs at the teacher's grade shares" : $"Fewer than {JobCalibration.MinPairs} pairs: the version's fixed thresholds")}.[/]");
-                for (var i = 0; i < held.Count; i++) await output.WriteLineAsync(LabelExporter.WriteJsonl(held[i].Qid, held[i].Pid, graded[i].Grade, graded[i].Score));
-            }
         }
         if (bad > 20) AnsiConsole.MarkupLineInterpolated($"[red]… and {bad - 20} more bad lines[/]");
         AnsiConsole.MarkupLineInterpolated($"Labeled {written} pairs in {sw.Elapsed.TotalSeconds:F1} s ({written / Math.Max(sw.Elapsed.TotalSeconds, 1e-9):F1} pairs/s) on {model.Provider}; {bad} bad lines skipped; wrote {settings.Output}");

@@ -27,7 +27,7 @@ public sealed record DistillationResult(
 {
     /// <summary>Bi-encoder: the share w of the tuned weights in base + w·(tuned − base); null when not mixed.</summary>
     public double? TunedWeight { get; init; }
-    /// <summary>Shares of grades 0–3 in the teacher's grades of every pair given (training and held-out), for <see cref="Relevance.Slm.JobCalibration"/>.</summary>
+    /// <summary>Shares of grades 0–3 in the teacher's grades of every pair given (training and held-out), recorded in the version's lineage.</summary>
     public double[]? GradeShares { get; init; }
 
     /// <summary>Validation agreement (quadratic κ vs the teacher) of each mix tried.</summary>
@@ -85,13 +85,16 @@ public sealed class DistillationTrainer
 
     public PairTokenizer Tokenizer => _tokenizer;
 
+    /// <summary>Whether the matrix products run in bfloat16 (<see cref="DistillationOptions.TrainingPrecision"/>).</summary>
+    public bool UseBf16 => _options.TrainingPrecision switch { "bf16" => true, "fp32" => false, _ => Bf16.Supported };
+
     private bool BiEncoding => _options.Recipe == DistillationRecipe.BiEncoderPairwise;
 
     /// <summary>A cross-encoder with the base encoder's weights and the pooler as the head's dense layer.</summary>
     public CrossEncoder CreateModel(double initialBias = 0)
     {
         manual_seed(_options.Seed);
-        var model = new CrossEncoder(new BertConfig(Dropout: _options.Dropout));
+        var model = new CrossEncoder(new BertConfig(Dropout: _options.Dropout, Bf16: UseBf16, AttentionDropout: _options.AttentionDropout));
         OnnxBertWeights.Load(_base, model.bert);
         OnnxBertWeights.LoadPooler(_base, model.head_dense);
         using (no_grad())
@@ -106,7 +109,7 @@ public sealed class DistillationTrainer
     public BiEncoder CreateBiEncoder()
     {
         manual_seed(_options.Seed);
-        var model = new BiEncoder(new BertConfig(Dropout: _options.Dropout), _profile.Pooling);
+        var model = new BiEncoder(new BertConfig(Dropout: _options.Dropout, Bf16: UseBf16, AttentionDropout: _options.AttentionDropout), _profile.Pooling);
         OnnxBertWeights.Load(_base, model.bert);
         return model;
     }
@@ -300,7 +303,7 @@ public sealed class DistillationTrainer
             bestKappa, bestPearson, resumed)
         {
             TunedWeight = tunedWeight, MixKappas = mixKappas,
-            GradeShares = JobCalibration.SharesOf([.. examples.Select(e => RoundGrade(e.Target))]),
+            GradeShares = GradeCuts.SharesOf([.. examples.Select(e => RoundGrade(e.Target))]),
         };
     }
 
@@ -318,7 +321,11 @@ public sealed class DistillationTrainer
         if (!BiEncoding)
         {
             var (ids, mask, types) = ToTensors(inputs.Inputs, batch);
-            return nn.functional.mse_loss(model.forward(ids, mask, types), target);
+            var score = model.forward(ids, mask, types);
+            var mse = nn.functional.mse_loss(score, target);
+            if (_options.PairwiseWeight <= 0 || batch.Select(i => targets[i]).Distinct().Count() < 2) return mse;
+            // Batches hold one query (see Batches): the score must also order its passages as the teacher does.
+            return mse.add(RankNet(score, target).mul(_options.PairwiseWeight));
         }
         if (batch.Select(i => targets[i]).Distinct().Count() < 2) return null;
         // Every batch holds passages of one query (see Batches), so only within-query order is learned.
@@ -326,8 +333,13 @@ public sealed class DistillationTrainer
         var (pIds, pMask, pTypes) = ToTensors(inputs.Inputs, batch);
         var query = model.forward(qIds, qMask, qTypes);
         var cosine = model.forward(pIds, pMask, pTypes).matmul(query.t()).squeeze(-1);
-        // RankNet over every pair with different grades, weighted by the grade gap.
-        var diff = cosine.unsqueeze(1).sub(cosine.unsqueeze(0)).mul(_options.EffectiveRankScale);
+        return RankNet(cosine.mul(_options.EffectiveRankScale), target);
+    }
+
+    /// <summary>RankNet over every pair of the batch with different grades, weighted by the grade gap.</summary>
+    private static Tensor RankNet(Tensor score, Tensor target)
+    {
+        var diff = score.unsqueeze(1).sub(score.unsqueeze(0));
         var gap = target.unsqueeze(1).sub(target.unsqueeze(0)).clamp_min(0);
         return nn.functional.softplus(diff.neg()).mul(gap).sum().div(gap.sum());
     }
@@ -431,7 +443,7 @@ public sealed class DistillationTrainer
     private List<int[]> Batches(EncodedPairs pairs, Random rng, bool shuffle)
     {
         var inputs = pairs.Inputs;
-        var groups = BiEncoding
+        var groups = BiEncoding || _options.PairwiseWeight > 0
             ? Enumerable.Range(0, inputs.Length).GroupBy(i => pairs.Qids[i], StringComparer.Ordinal).Select(g => g.ToArray()).ToList()
             : [Enumerable.Range(0, inputs.Length).ToArray()];
         var window = _options.BatchSize * 50;

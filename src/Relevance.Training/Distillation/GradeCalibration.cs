@@ -11,15 +11,10 @@ public static class GradeCalibration
     {
         if (scores.Count == 0) throw new ArgumentException("No scores to calibrate on.", nameof(scores));
         if (scores.Count != teacherGrades.Count) throw new ArgumentException("Scores and grades differ in count.", nameof(teacherGrades));
-        return Relevance.Slm.JobCalibration.Thresholds(scores, Relevance.Slm.JobCalibration.SharesOf([.. teacherGrades]));
+        return Relevance.Slm.GradeCuts.AtShares(scores, Relevance.Slm.GradeCuts.SharesOf([.. teacherGrades]));
     }
 
-    public static int Grade(double score, IReadOnlyList<double> thresholds)
-    {
-        var grade = 0;
-        foreach (var t in thresholds) if (score >= t) grade++;
-        return grade;
-    }
+    public static int Grade(double score, IReadOnlyList<double> thresholds) => Relevance.Slm.GradeCuts.Grade(score, thresholds);
 }
 
 /// <summary>Agreement measures used for early stopping (against the teacher, never against humans).</summary>

@@ -29,7 +29,6 @@ public static class ModelVersionWriter
             Kind = kind,
             MaxLength = options.MaxLength,
             GradeThresholds = result.Thresholds,
-            Calibration = JobCalibration.Validate(options.Calibration),
             GradeShares = result.GradeShares,
             // The cross-encoder reads the pair in one sequence; pooling and prefix are the bi-encoder's.
             Pooling = kind == ModelKinds.BiEncoder ? BaseEncoder.Profile(options.BaseModel).Pooling : Pooling.Mean,
@@ -50,9 +49,7 @@ public static class ModelVersionWriter
                 }, ModelMetadata.Json),
                 ["hyperParameters"] = JsonSerializer.SerializeToElement(options, ModelMetadata.Json),
                 ["loss"] = JsonSerializer.SerializeToElement(loss),
-                ["thresholds"] = JsonSerializer.SerializeToElement(JobCalibration.Validate(options.Calibration) == JobCalibration.Job
-                    ? "each label job's scores cut at the teacher's grade shares (gradeShares); the fixed thresholds, matched to the teacher's grade distribution on validation queries, for jobs under 100 pairs"
-                    : "matched to the teacher's grade distribution on validation queries"),
+                ["thresholds"] = JsonSerializer.SerializeToElement("fixed (pointwise): matched to the teacher's grade distribution on the held-out training queries"),
                 ["validation"] = JsonSerializer.SerializeToElement(new
                 {
                     quadraticKappaVsTeacher = result.ValidationKappa,

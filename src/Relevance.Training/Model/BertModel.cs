@@ -7,19 +7,35 @@ namespace Relevance.Training.Model;
 /// <summary>Shape of a BERT encoder; the defaults are all-MiniLM-L6-v2 (and snowflake-arctic-embed-xs).</summary>
 public sealed record BertConfig(
     int VocabSize = 30522, int Hidden = 384, int Layers = 6, int Heads = 12, int Intermediate = 1536,
-    int MaxPositions = 512, int TypeVocab = 2, double LayerNormEps = 1e-12, double Dropout = 0.1);
+    int MaxPositions = 512, int TypeVocab = 2, double LayerNormEps = 1e-12, double Dropout = 0.1, bool Bf16 = false, double? AttentionDropout = null);
+
+/// <summary>
+/// Mixed precision on the CPU: the matrix products run in bfloat16 (AMX or AVX-512 BF16 on current Xeons,
+/// ~3× faster than fp32 measured here) while the weights, residual stream, layer norms and softmax stay fp32.
+/// </summary>
+internal static class Bf16
+{
+    public static bool Supported => OperatingSystem.IsLinux() && File.Exists("/proc/cpuinfo")
+        && File.ReadLines("/proc/cpuinfo").Any(l => l.StartsWith("flags", StringComparison.Ordinal) && (l.Contains(" amx_bf16") || l.Contains(" avx512_bf16")));
+
+    public static Tensor Linear(Linear layer, Tensor x, bool bf16) => bf16
+        ? nn.functional.linear(x.to(ScalarType.BFloat16), layer.weight!.to(ScalarType.BFloat16), layer.bias?.to(ScalarType.BFloat16))
+        : layer.forward(x);
+}
 
 /// <summary>One transformer layer, laid out as Hugging Face's BertLayer (post-norm, exact GELU).</summary>
 public sealed class BertLayer : nn.Module<Tensor, Tensor, Tensor>
 {
     private readonly int _heads;
+    private readonly bool _bf16;
     public readonly Linear query, key, value, attention_output, intermediate, output;
     public readonly LayerNorm attention_norm, output_norm;
-    private readonly Dropout dropout;
+    private readonly Dropout dropout, attention_dropout;
 
     public BertLayer(BertConfig c) : base(nameof(BertLayer))
     {
         _heads = c.Heads;
+        _bf16 = c.Bf16;
         query = nn.Linear(c.Hidden, c.Hidden);
         key = nn.Linear(c.Hidden, c.Hidden);
         value = nn.Linear(c.Hidden, c.Hidden);
@@ -29,6 +45,7 @@ public sealed class BertLayer : nn.Module<Tensor, Tensor, Tensor>
         output = nn.Linear(c.Intermediate, c.Hidden);
         output_norm = nn.LayerNorm(c.Hidden, c.LayerNormEps);
         dropout = nn.Dropout(c.Dropout);
+        attention_dropout = nn.Dropout(c.AttentionDropout ?? c.Dropout);
         RegisterComponents();
     }
 
@@ -40,15 +57,15 @@ public sealed class BertLayer : nn.Module<Tensor, Tensor, Tensor>
         var (b, t, h) = (x.shape[0], x.shape[1], x.shape[2]);
         var d = h / _heads;
         Tensor Split(Tensor y) => y.view(b, t, _heads, d).transpose(1, 2);
-        var q = Split(query.forward(x));
-        var k = Split(key.forward(x));
-        var v = Split(value.forward(x));
-        var scores = q.matmul(k.transpose(-1, -2)).div(Math.Sqrt(d)).add(maskBias);
-        var probs = dropout.forward(scores.softmax(-1));
+        var q = Split(Bf16.Linear(query, x, _bf16));
+        var k = Split(Bf16.Linear(key, x, _bf16));
+        var v = Split(Bf16.Linear(value, x, _bf16));
+        var scores = q.matmul(k.transpose(-1, -2)).to(ScalarType.Float32).div(Math.Sqrt(d)).add(maskBias);
+        var probs = attention_dropout.forward(scores.softmax(-1)).to(v.dtype);
         var context = probs.matmul(v).transpose(1, 2).reshape(b, t, h);
-        var attended = attention_norm.forward(dropout.forward(attention_output.forward(context)).add(x));
-        var inner = nn.functional.gelu(intermediate.forward(attended));
-        return output_norm.forward(dropout.forward(output.forward(inner)).add(attended)).MoveToOuterDisposeScope();
+        var attended = attention_norm.forward(dropout.forward(Bf16.Linear(attention_output, context, _bf16).to(ScalarType.Float32)).add(x));
+        var inner = nn.functional.gelu(Bf16.Linear(intermediate, attended, _bf16).to(ScalarType.Float32));
+        return output_norm.forward(dropout.forward(Bf16.Linear(output, inner, _bf16).to(ScalarType.Float32)).add(attended)).MoveToOuterDisposeScope();
     }
 }
 

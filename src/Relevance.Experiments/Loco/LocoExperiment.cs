@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Relevance.Evaluation.Metrics;
+using Relevance.Experiments.Collections;
+using Relevance.Experiments.Rankers;
+using Relevance.Slm;
+using Relevance.Training.Distillation;
+
+namespace Relevance.Experiments.Loco;
+
+/// <summary>What one held-out collection's labelers scored: per labeler, the human grade and its label of every test pair.</summary>
+public sealed record LocoFold(string Test, IReadOnlyList<string> Train, int TrainPairs, int TrainQueries, IReadOnlyDictionary<string, List<JudgedPair>> Labelers,
+    IReadOnlyList<SystemRun> Systems, double? Minutes);
+
+/// <summary>
+/// Leave one collection out: the student is trained on one teacher's labels of every collection but one and
+/// tested against the human grades of the one left out, whose queries, pool and assessors it has never seen.
+/// Beside it, on the same test pairs: the teachers (LLM judges) and the packaged encoders zero-shot, each with
+/// thresholds fixed before the test (pointwise: a pair's grade never depends on the other test pairs).
+/// Trained students are kept under the work folder, keyed by recipe, teacher and training collections, so a
+/// rerun only scores them again.
+/// </summary>
+public sealed class LocoExperiment(IReadOnlyList<JudgedCollection> collections, string teacher, DistillationOptions options, string work, Action<string>? log = null)
+{
+    /// <summary>The LLM judges reported beside the student where their labels exist.</summary>
+    public static readonly string[] Judges = ["umbrela-gpt4o_zeroshot", "umbrela-gpt4_zeroshot", "llama3-70b_4prompts"];
+
+    public static readonly string[] Encoders = [BaseEncoder.MiniLmName, BaseEncoder.ArcticXsName];
+
+    public string StudentName => $"SLM ({DistillationRecipes.Name(options.Recipe)}, {BaseEncoder.CanonicalName(options.BaseModel)})";
+
+    public LocoFold RunFold(JudgedCollection test, CancellationToken ct = default)
+    {
+        var train = collections.Where(c => c.Name != test.Name).ToList();
+        if (train.Count == 0) throw new ArgumentException("Leave-one-collection-out needs at least two collections.");
+        foreach (var c in train)
+            if (!c.HasTeacher(teacher)) throw new FileNotFoundException($"{c.Name} has no labels of teacher {teacher} ({c.TeacherPath(teacher)}).");
+        var (examples, sources) = TrainingSets.Join([.. train.Select(c => (c.PairsPath, c.TeacherPath(teacher)))]);
+        log?.Invoke($"test {test.Name}: training on {teacher} labels of {string.Join(" + ", sources.Select(s => $"{Path.GetFileName(Path.GetDirectoryName(s.Pairs))} ({s.Labeled} pairs, {s.Queries} queries)"))}");
+
+        var labelers = new Dictionary<string, List<JudgedPair>>();
+        var trainGrades = examples.Select(e => DistillationTrainer.RoundGrade(e.Target)).ToArray();
+        foreach (var encoder in Encoders)
+        {
+            // Thresholds where the training pairs' teacher grade shares fall on the training pairs' cosines: fixed before the test.
+            var trainCos = Cosines(train, encoder);
+            var thresholds = GradeCalibration.MatchDistribution([.. examples.Select(e => trainCos[Key(e)])], trainGrades);
+            var testCos = Cached(test, encoder);
+            labelers[$"{encoder} zero-shot"] = [.. test.Pairs.Select(p => Judged(p, testCos[(p.Qid, p.Pid)], thresholds))];
+        }
+        foreach (var judge in Judges.Where(test.HasTeacher))
+        {
+            var grades = test.Teacher(judge);
+            labelers[judge] = [.. test.Pairs.Select(p => new JudgedPair(p.Qid, p.Pid, p.Grade!.Value, grades.TryGetValue((p.Qid, p.Pid), out var g) ? new PairScore(g, g) : null))];
+        }
+
+        var record = Student(test, train, examples, ct);
+        labelers[StudentName] = [.. test.Pairs.Select(p => Judged(p, record.Test[$"{p.Qid}\t{p.Pid}"], record.Thresholds))];
+
+        var systems = PoolRankers.All(test.Pool(), log: null);
+        return new LocoFold(test.Name, [.. train.Select(c => c.Name)], examples.Count, examples.Select(e => e.Qid).Distinct().Count(), labelers, systems, record.Minutes);
+    }
+
+    private static string Key(TrainingExample e) => $"{e.Qid}\t{e.Pid}";
+
+    private static JudgedPair Judged(JudgedText p, double score, double[] thresholds) =>
+        new(p.Qid, p.Pid, p.Grade!.Value, new PairScore(GradeCalibration.Grade(score, thresholds), score));
+
+    /// <summary>A trained student's scores: on the test pairs (qid TAB pid), and on the held-out training queries with their teacher grades.</summary>
+    public sealed record StudentRecord(Dictionary<string, double> Test, Dictionary<string, double> Validation, Dictionary<string, int> ValidationTeacher,
+        double[] Thresholds, double Minutes, int BestEpoch, List<EpochReport> Epochs, double? ValidationKappa);
+
+    private StudentRecord Student(JudgedCollection test, List<JudgedCollection> train, List<TrainingExample> examples, CancellationToken ct)
+    {
+        var folder = Path.Combine(work, $"{DistillationRecipes.Name(options.Recipe)}-{WorkKey(train)}");
+        Directory.CreateDirectory(folder);
+        var file = Path.Combine(folder, $"test-{test.Name}.json");
+        if (File.Exists(file) && JsonSerializer.Deserialize<StudentRecord>(File.ReadAllText(file)) is { } saved)
+        {
+            log?.Invoke($"  student kept from {file}");
+            return saved;
+        }
+        var watch = Stopwatch.StartNew();
+        var trainer = new DistillationTrainer(options);
+        log?.Invoke($"  training {examples.Count} pairs, {options.Epochs} epoch(s), {(trainer.UseBf16 ? "bf16" : "fp32")} products; checkpoints in {folder}");
+        var result = trainer.Train(examples, checkpointDir: Path.Combine(folder, $"checkpoint-{test.Name}"),
+            progress: new Progress<DistillationProgress>(p => { if (p.Step % 100 == 0) log?.Invoke($"    epoch {p.Epoch} step {p.Step}/{p.StepsPerEpoch} loss {p.Loss:F4} ({watch.Elapsed.TotalMinutes:F1} min)"); }),
+            onEpoch: e => log?.Invoke($"  epoch {e.Epoch}: loss {e.TrainLoss:F4}, validation κ_quad vs teacher {e.ValidationKappa?.ToString("F3") ?? "-"}, {e.Seconds / 60:F1} min ({e.PairsPerSecond:F1} pairs/s)"),
+            ct: ct);
+        var (_, validation) = DistillationTrainer.SplitByQuery(examples, options.ValidationFraction, options.Seed);
+        Dictionary<string, double> testScores, validationScores;
+        using (result.Model)
+        {
+            var testExamples = test.Pairs.Select(p => new TrainingExample(p.Qid, p.Query, p.Pid, p.Passage, 0)).ToList();
+            var s = trainer.Predict(result.Model, testExamples);
+            testScores = testExamples.Select((e, i) => (Key(e), (double)s[i])).ToDictionary(x => x.Item1, x => x.Item2);
+            var v = trainer.Predict(result.Model, validation);
+            validationScores = validation.Select((e, i) => (Key(e), (double)v[i])).ToDictionary(x => x.Item1, x => x.Item2);
+            result.Model.save(Path.Combine(folder, $"student-{test.Name}.weights"));
+        }
+        var record = new StudentRecord(testScores, validationScores, validation.ToDictionary(Key, e => DistillationTrainer.RoundGrade(e.Target)),
+            result.Thresholds, watch.Elapsed.TotalMinutes, result.BestEpoch, [.. result.Epochs], result.ValidationKappa);
+        var tmp = file + ".tmp";
+        File.WriteAllText(tmp, JsonSerializer.Serialize(record));
+        File.Move(tmp, file, overwrite: true);
+        return record;
+    }
+
+    private string WorkKey(IEnumerable<JudgedCollection> train)
+    {
+        var o = JsonNode.Parse(JsonSerializer.Serialize(options))!.AsObject();
+        // How the products are computed is not what was learned; threads never are.
+        o.Remove(nameof(DistillationOptions.Threads));
+        var key = $"{o.ToJsonString()}|{teacher}|{string.Join(",", train.Select(c => c.Name).Order(StringComparer.Ordinal))}";
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..12];
+    }
+
+    private readonly Dictionary<(string Collection, string Encoder), Dictionary<(string, string), double>> _cosines = [];
+
+    /// <summary>(qid TAB pid) → zero-shot cosine over the collections given (their query ids never collide).</summary>
+    private Dictionary<string, double> Cosines(IEnumerable<JudgedCollection> sets, string encoder) =>
+        sets.SelectMany(c => Cached(c, encoder)).ToDictionary(x => $"{x.Key.Item1}\t{x.Key.Item2}", x => x.Value);
+
+    private Dictionary<(string, string), double> Cached(JudgedCollection c, string encoder)
+    {
+        if (_cosines.TryGetValue((c.Name, encoder), out var hit)) return hit;
+        var file = Path.Combine(work, "cosines", $"{c.Name}-{encoder}.tsv");
+        Dictionary<(string, string), double> result;
+        if (File.Exists(file))
+        {
+            result = File.ReadLines(file).Select(l => l.Split('\t')).ToDictionary(f => (f[0], f[1]), f => double.Parse(f[2], System.Globalization.CultureInfo.InvariantCulture));
+        }
+        else
+        {
+            log?.Invoke($"  {encoder} zero-shot on {c.Name}…");
+            result = PoolRankers.Cosines(c.Pool(), encoder);
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            File.WriteAllLines(file, result.Select(x => $"{x.Key.Item1}\t{x.Key.Item2}\t{x.Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}"));
+        }
+        return _cosines[(c.Name, encoder)] = result;
+    }
+}
