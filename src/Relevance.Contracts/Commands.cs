@@ -19,7 +19,14 @@ public sealed record MineNegatives(Guid RunId, IReadOnlyList<long> QueryIds);
 public sealed record ScorePairs(Guid RunId, IReadOnlyList<long> PairIds);
 
 /// <summary>Requests a new model version; recorded in the database and claimed by a training worker.</summary>
-public sealed record TrainModelVersion(Guid RequestId, Guid? RunId, string Teacher, string? BaseModelVersion, IReadOnlyDictionary<string, string>? Parameters);
+public sealed record TrainModelVersion(Guid RequestId, Guid? RunId, string Teacher, string? BaseModelVersion, IReadOnlyDictionary<string, string>? Parameters)
+{
+    /// <summary>Pair files, each joined with its own teacher-label file by (qid, pid), trained on instead of the run's or imported judgments. Paths as the training worker sees them.</summary>
+    public IReadOnlyList<TrainingFiles>? Files { get; init; }
+}
+
+/// <summary>A pairs file (<c>{qid, query, pid, passage}</c> per line) and its teacher's labels (TREC qrels).</summary>
+public sealed record TrainingFiles(string Pairs, string TeacherLabels);
 
 /// <summary>Evaluates a model version on the configured human benchmark sets.</summary>
 public sealed record EvaluateModelVersion(Guid ModelVersionId, IReadOnlyList<string>? BenchmarkSets);

@@ -76,5 +76,35 @@ public static class TinyTrainingSet
 
     public const int PairCount = 32;
 
+    /// <summary>
+    /// The same 32 pairs as two pair files (queries 0–3 and 4–7), each with its teacher's qrels, and a
+    /// misleading human "grade" field (3 − the teacher's) that training must never read.
+    /// </summary>
+    public static IReadOnlyList<(string Pairs, string TeacherLabels)> WriteFiles(string dir)
+    {
+        var files = new List<(string, string)>();
+        for (var half = 0; half < 2; half++)
+        {
+            var pairs = new List<string>();
+            var qrels = new List<string>();
+            for (var q = half * 4; q < half * 4 + 4; q++)
+            foreach (var offset in new[] { 0, 1, 3, 5 })
+            {
+                var p = (q + offset) % Topics.Length;
+                var grade = offset switch { 0 => 3, 1 => 1 + q % 2, _ => 0 };
+                pairs.Add(System.Text.Json.JsonSerializer.Serialize(new { qid = $"q{q}", query = Topics[q].Query, pid = $"p{p}", passage = Topics[p].Text, grade = 3 - grade }));
+                qrels.Add($"q{q} 0 p{p} {grade}");
+            }
+            // One pair the teacher did not grade: counted and skipped.
+            pairs.Add(System.Text.Json.JsonSerializer.Serialize(new { qid = $"q{half * 4}", query = Topics[half * 4].Query, pid = "unlabeled", passage = "Not graded by the teacher." }));
+            var pairsPath = Path.Combine(dir, $"set{half + 1}.jsonl");
+            var qrelsPath = Path.Combine(dir, $"set{half + 1}.qrels");
+            File.WriteAllLines(pairsPath, pairs);
+            File.WriteAllLines(qrelsPath, qrels);
+            files.Add((pairsPath, qrelsPath));
+        }
+        return files;
+    }
+
     private static string Hash(string s) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(s.ToLowerInvariant())));
 }

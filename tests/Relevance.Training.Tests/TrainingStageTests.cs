@@ -96,6 +96,44 @@ public sealed class When_a_TrainModelVersion_request_is_published
     }
 }
 
+/// <summary>The training stage trains on several pair files, each joined with its own teacher labels.</summary>
+[Collection(TrainingEndToEnd.Name)]
+public sealed class When_a_TrainModelVersion_request_names_training_files
+{
+    [Fact]
+    public async Task Should_train_on_every_file_and_record_each_source_with_its_counts()
+    {
+        await using var backend = await TestBackend.CreateAsync(Backend.InMemorySqlite);
+        backend.Configuration["Training:PollSeconds"] = "0.2";
+        var host = await backend.StartHostAsync(b => b.AddTraining());
+        var files = TinyTrainingSet.WriteFiles(backend.ArtifactRoot);
+
+        var requestId = NewId.NextGuid();
+        await host.Services.GetRequiredService<IBus>().Publish(new TrainModelVersion(requestId, null, "files-teacher", null,
+            new Dictionary<string, string>(When_a_TrainModelVersion_request_is_published.ShortTraining) { ["recipe"] = "cross-encoder" })
+        {
+            Files = [.. files.Select(f => new TrainingFiles(f.Pairs, f.TeacherLabels))],
+        });
+        var request = await When_a_TrainModelVersion_request_is_published.WaitForRequestAsync(backend, requestId, r => r is { Status: TrainingStatus.Completed or TrainingStatus.Failed }, TimeSpan.FromMinutes(3));
+        Assert.True(request!.Status == TrainingStatus.Completed, $"request ended {request.Status}: {request.Error}");
+
+        await using var db = backend.CreateDbContext();
+        var version = Assert.Single(await db.ModelVersions.AsNoTracking().ToListAsync());
+        var data = System.Text.Json.JsonDocument.Parse(version.MetadataJson).RootElement.GetProperty("trainingData");
+        Assert.Equal(TinyTrainingSet.PairCount, data.GetProperty("pairs").GetInt32());
+        Assert.Equal(8, data.GetProperty("queries").GetInt32());
+        var sources = data.GetProperty("sources").EnumerateArray().ToList();
+        Assert.Equal(2, sources.Count);
+        Assert.All(sources, s =>
+        {
+            Assert.Equal(16, s.GetProperty("labeled").GetInt32());
+            Assert.Equal(1, s.GetProperty("unlabeled").GetInt32());
+            Assert.Equal(4, s.GetProperty("queries").GetInt32());
+        });
+        Assert.Equal(files.Select(f => Path.GetFullPath(f.TeacherLabels)), sources.Select(s => s.GetProperty("teacherLabels").GetString()));
+    }
+}
+
 /// <summary>Acceptance 4, second half: a training worker process dies mid-run and another one finishes the request.</summary>
 [Collection(TrainingEndToEnd.Name)]
 public sealed class When_the_training_worker_is_killed_mid_run(ITestOutputHelper output)

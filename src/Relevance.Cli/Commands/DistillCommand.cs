@@ -58,15 +58,17 @@ public sealed class DistillCommand : AsyncCommand<DistillCommand.Settings>
 {
     public sealed class Settings : DistillationSettings
     {
-        [CommandOption("--pairs <JSONL>")] [Description("{qid, query, pid, passage} per line")] public string Pairs { get; init; } = "";
-        [CommandOption("--teacher-labels <QRELS>")] [Description("The teacher's grades as TREC qrels (qid 0 pid grade)")] public string TeacherLabels { get; init; } = "";
+        [CommandOption("--pairs <JSONL>")] [Description("{qid, query, pid, passage} per line; repeatable, each with its own --teacher-labels (a grade field, if any, is never read)")] public string[] Pairs { get; init; } = [];
+        [CommandOption("--teacher-labels <QRELS>")] [Description("The teacher's grades of the matching --pairs file as TREC qrels (qid 0 pid grade); repeatable")] public string[] TeacherLabels { get; init; } = [];
         [CommandOption("--out <DIR>")] [Description("Model version directory to write (model.onnx, vocab.txt, metadata.json)")] public string Out { get; init; } = "";
-        [CommandOption("--teacher <NAME>")] [Description("Teacher name recorded in the metadata (default: the qrels file name)")] public string? Teacher { get; init; }
+        [CommandOption("--teacher <NAME>")] [Description("Teacher name recorded in the metadata (default: the qrels file names)")] public string? Teacher { get; init; }
 
         public override ValidationResult Validate()
         {
-            if (!File.Exists(Pairs)) return ValidationResult.Error($"--pairs: file '{Pairs}' not found");
-            if (!File.Exists(TeacherLabels)) return ValidationResult.Error($"--teacher-labels: file '{TeacherLabels}' not found");
+            if (Pairs.Length == 0) return ValidationResult.Error("--pairs is required");
+            if (Pairs.Length != TeacherLabels.Length) return ValidationResult.Error($"each --pairs needs its --teacher-labels ({Pairs.Length} pairs files, {TeacherLabels.Length} teacher-label files)");
+            foreach (var p in Pairs) if (!File.Exists(p)) return ValidationResult.Error($"--pairs: file '{p}' not found");
+            foreach (var t in TeacherLabels) if (!File.Exists(t)) return ValidationResult.Error($"--teacher-labels: file '{t}' not found");
             if (string.IsNullOrWhiteSpace(Out)) return ValidationResult.Error("--out is required");
             return base.Validate();
         }
@@ -75,14 +77,16 @@ public sealed class DistillCommand : AsyncCommand<DistillCommand.Settings>
     public override Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var options = settings.ToOptions();
-        var (examples, unlabeled) = PairFiles.Join(PairFiles.ReadPairs(settings.Pairs), PairFiles.ReadQrels(settings.TeacherLabels));
+        var (examples, sources) = TrainingSets.Join([.. settings.Pairs.Zip(settings.TeacherLabels)]);
+        foreach (var s in sources)
+            AnsiConsole.MarkupLineInterpolated($"{s.Pairs}: {s.Labeled} pairs over {s.Queries} queries with a grade from {s.Teacher} ({s.Unlabeled} without one skipped, {s.Duplicates} duplicates skipped)");
         if (examples.Count == 0)
         {
-            AnsiConsole.MarkupLine("[red]No pair in --pairs has a grade in --teacher-labels.[/]");
+            AnsiConsole.MarkupLine("[red]No pair in --pairs has a grade in its --teacher-labels.[/]");
             return Task.FromResult(1);
         }
-        var teacher = settings.Teacher ?? Path.GetFileNameWithoutExtension(settings.TeacherLabels);
-        AnsiConsole.MarkupLine($"{examples.Count} pairs over {examples.Select(e => e.Qid).Distinct().Count()} queries ({unlabeled} pairs without a teacher grade skipped); teacher {Markup.Escape(teacher)}");
+        var teacher = settings.Teacher ?? string.Join(" + ", sources.Select(s => s.Teacher).Distinct());
+        AnsiConsole.MarkupLineInterpolated($"{examples.Count} pairs over {examples.Select(e => e.Qid).Distinct().Count()} queries from {sources.Count} file(s); teacher {teacher}");
         var baseModel = BaseEncoder.ReadModel(options.BaseModel);
         DistillationResult result;
         using (var vocab = BaseEncoder.OpenVocab(options.BaseModel))
@@ -90,14 +94,15 @@ public sealed class DistillCommand : AsyncCommand<DistillCommand.Settings>
             var trainer = new DistillationTrainer(options, baseModel, vocab);
             var started = DateTime.UtcNow;
             result = trainer.Train(examples, checkpointDir: null,
-                progress: new Progress<DistillationProgress>(p => { if (p.Step % 20 == 0) AnsiConsole.MarkupLine($"  epoch {p.Epoch} step {p.Step}/{p.StepsPerEpoch} loss {p.Loss:F4}"); }),
+                progress: new Progress<DistillationProgress>(p => { if (p.Step % 100 == 0) AnsiConsole.MarkupLine($"  epoch {p.Epoch} step {p.Step}/{p.StepsPerEpoch} loss {p.Loss:F4}"); }),
                 onEpoch: e => AnsiConsole.MarkupLine($"epoch {e.Epoch}: loss {e.TrainLoss:F4}, validation κ_quad vs teacher {e.ValidationKappa?.ToString("F3") ?? "-"}, Pearson {e.ValidationPearson?.ToString("F3") ?? "-"}, {e.Seconds:F0} s ({e.PairsPerSecond:F1} pairs/s)"),
                 ct: cancellationToken);
             AnsiConsole.MarkupLine($"trained in {(DateTime.UtcNow - started).TotalMinutes:F1} min; best epoch {result.BestEpoch}{(result.TunedWeight is null ? "" : "; " + result.MixSummary())}; thresholds {string.Join(" / ", result.Thresholds.Select(t => t.ToString("F3")))}");
         }
         using (result.Model)
         {
-            var (onnx, metadata) = ModelVersionWriter.Build(result, options, new TrainingDataInfo(Path.GetFullPath(settings.Pairs), teacher, examples.Count, examples.Select(e => e.Qid).Distinct().Count()), baseModel, $"{DistillationRecipes.Name(options.Recipe)} {teacher}");
+            var data = new TrainingDataInfo(sources.Count == 1 ? sources[0].Pairs : "files", teacher, examples.Count, examples.Select(e => e.Qid).Distinct().Count()) { Sources = sources };
+            var (onnx, metadata) = ModelVersionWriter.Build(result, options, data, baseModel, $"{DistillationRecipes.Name(options.Recipe)} {teacher}");
             using var vocab = BaseEncoder.OpenVocab(options.BaseModel);
             var version = ModelVersionWriter.WriteTo(settings.Out, onnx, metadata, vocab);
             AnsiConsole.MarkupLine($"wrote {Markup.Escape(version.Path)} (sha256 {version.Sha256})");

@@ -153,6 +153,8 @@ public sealed class TrainingRequest
     public Guid? RunId { get; set; }
     public required string Teacher { get; set; }
     public string ParametersJson { get; set; } = "{}";
+    /// <summary>JSON list of {pairs, teacherLabels} files to train on; null: the run's (or imported) judgments.</summary>
+    public string? FilesJson { get; set; }
     public TrainingStatus Status { get; set; }
     public string? ClaimedBy { get; set; }
     public DateTime? ClaimedAt { get; set; }

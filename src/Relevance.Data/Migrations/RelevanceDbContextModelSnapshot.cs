@@ -1035,6 +1035,10 @@ namespace Relevance.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("error");
 
+                    b.Property<string>("FilesJson")
+                        .HasColumnType("text")
+                        .HasColumnName("files_json");
+
                     b.Property<DateTime?>("HeartbeatAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("heartbeat_at");

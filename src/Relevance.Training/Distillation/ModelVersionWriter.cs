@@ -6,7 +6,11 @@ using Relevance.Training.Model;
 namespace Relevance.Training.Distillation;
 
 /// <summary>Where the training pairs came from, for the model version's lineage.</summary>
-public sealed record TrainingDataInfo(string Source, string Teacher, int Pairs, int Queries);
+public sealed record TrainingDataInfo(string Source, string Teacher, int Pairs, int Queries)
+{
+    /// <summary>Each file the pairs came from, its teacher and counts; null when they came from the database.</summary>
+    public IReadOnlyList<TrainingSource>? Sources { get; init; }
+}
 
 /// <summary>Turns a distillation result into a model version (model.onnx + vocab.txt + metadata.json).</summary>
 public static class ModelVersionWriter
@@ -42,7 +46,7 @@ public static class ModelVersionWriter
                 ["teacher"] = JsonSerializer.SerializeToElement(data.Teacher),
                 ["trainingData"] = JsonSerializer.SerializeToElement(new
                 {
-                    data.Source, data.Pairs, data.Queries,
+                    data.Source, data.Pairs, data.Queries, sources = data.Sources,
                     trainPairs = result.TrainPairs, trainQueries = result.TrainQueries,
                     validationPairs = result.ValidationPairs, validationQueries = result.ValidationQueries,
                     split = "by query",

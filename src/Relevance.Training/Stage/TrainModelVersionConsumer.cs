@@ -25,6 +25,7 @@ public sealed class TrainModelVersionConsumer(BulkWriter writer, TimeProvider cl
             RunId = m.RunId,
             Teacher = m.Teacher,
             ParametersJson = JsonSerializer.Serialize(parameters),
+            FilesJson = m.Files is { Count: > 0 } files ? JsonSerializer.Serialize(files) : null,
             Status = TrainingStatus.Pending,
             CreatedAt = clock.GetUtcNow().UtcDateTime,
         }], context.CancellationToken);

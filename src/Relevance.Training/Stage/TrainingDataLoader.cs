@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Relevance.Contracts;
 using Relevance.Data;
 using Relevance.Data.Entities;
 using Relevance.Training.Distillation;
@@ -6,12 +8,24 @@ using Relevance.Training.Distillation;
 namespace Relevance.Training.Stage;
 
 /// <summary>
-/// The training pairs of a request: the teacher's judgments of the request's run joined to pairs →
+/// The training pairs of a request: the files it names (each pairs file joined with its teacher's labels,
+/// see <see cref="TrainingSets"/>); else the teacher's judgments of the request's run joined to pairs →
 /// query and passage text; without a run, imported judgments (qrels) joined to benchmark texts by qid/pid.
 /// The target is the judgment's score (the expected grade when the teacher gave a distribution, else the grade).
 /// </summary>
 public sealed class TrainingDataLoader(IDbContextFactory<RelevanceDbContext> factory)
 {
+    public async Task<(List<TrainingExample> Examples, List<TrainingSource>? Sources)> LoadWithSourcesAsync(TrainingRequest request, CancellationToken ct)
+    {
+        if (request.FilesJson is { Length: > 0 } json)
+        {
+            var files = JsonSerializer.Deserialize<List<TrainingFiles>>(json) ?? [];
+            var (examples, sources) = TrainingSets.Join([.. files.Select(f => (f.Pairs, f.TeacherLabels))]);
+            return (examples, sources);
+        }
+        return (await LoadAsync(request, ct), null);
+    }
+
     public async Task<List<TrainingExample>> LoadAsync(TrainingRequest request, CancellationToken ct)
     {
         await using var db = await factory.CreateDbContextAsync(ct);

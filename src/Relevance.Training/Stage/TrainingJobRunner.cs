@@ -23,9 +23,9 @@ public sealed partial class TrainingJobRunner(
         var root = ArtifactPaths.Root(configuration);
         var checkpointDir = Path.Combine(root, "training", request.Id.ToString("N"));
         var distill = ParseParameters(request.ParametersJson);
-        var examples = await loader.LoadAsync(request, ct);
+        var (examples, sources) = await loader.LoadWithSourcesAsync(request, ct);
         if (examples.Count == 0)
-            throw new InvalidOperationException($"Training request {request.Id}: no judgments by teacher '{request.Teacher}' {(request.RunId is { } r ? $"in run {r}" : "among imported judgments")}.");
+            throw new InvalidOperationException($"Training request {request.Id}: no judgments by teacher '{request.Teacher}' {(sources is not null ? "in its files" : request.RunId is { } r ? $"in run {r}" : "among imported judgments")}.");
         LogStarting(request.Id, examples.Count, request.Attempts);
 
         using var heartbeatCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -69,7 +69,7 @@ public sealed partial class TrainingJobRunner(
 
         using (result.Model)
         {
-            var data = new TrainingDataInfo(request.RunId is { } run ? $"run {run}" : "imported judgments", request.Teacher, examples.Count, examples.Select(e => e.Qid).Distinct().Count());
+            var data = new TrainingDataInfo(sources is not null ? "files" : request.RunId is { } run ? $"run {run}" : "imported judgments", request.Teacher, examples.Count, examples.Select(e => e.Qid).Distinct().Count()) { Sources = sources };
             var (onnx, metadata) = ModelVersionWriter.Build(result, distill, data, baseModel, $"{(result.Model is Relevance.Training.Model.BiEncoder ? "bi-encoder" : "cross-encoder")} {request.Teacher} {request.Id.ToString("N")[..8]}");
             metadata.Extra!["trainingRequestId"] = JsonSerializer.SerializeToElement(request.Id);
             using var vocab = BaseEncoder.OpenVocab(distill.BaseModel);
