@@ -21,6 +21,7 @@ public class DistillationSettings : CommandSettings
     [CommandOption("--freeze-word-embeddings")] [Description("Do not train the word-embedding table (~20% faster)")] public bool FreezeWordEmbeddings { get; init; }
     [CommandOption("--threads <N>")] [Description("libtorch threads (0: one per core)")] public int Threads { get; init; }
     [CommandOption("--pairwise-weight <W>")] [Description("cross-encoder: weight of a within-query pairwise term beside the MSE (batches of one query)")] public double? PairwiseWeight { get; init; }
+    [CommandOption("--pointwise-weight <W>")] [Description("bi-encoder: weight of an MSE term on one affine map of the cosine shared by all queries")] public double? PointwiseWeight { get; init; }
     [CommandOption("--dropout <P>")] [Description("Dropout in the encoder and head (default 0.1)")] public double? Dropout { get; init; }
     [CommandOption("--training-precision <P>")] [Description("auto (bf16 products where the CPU has bf16 units), bf16 or fp32")] public string? TrainingPrecision { get; init; }
 
@@ -34,6 +35,7 @@ public class DistillationSettings : CommandSettings
         if (Recipe is { } r) o = o with { Recipe = DistillationRecipes.Parse(r) };
         if (Dropout is { } d) o = o with { Dropout = d };
         if (PairwiseWeight is { } pw) o = o with { PairwiseWeight = pw };
+        if (PointwiseWeight is { } ptw) o = o with { PointwiseWeight = ptw };
         if (TrainingPrecision is { } tp) o = o with { TrainingPrecision = tp.Trim().ToLowerInvariant() };
         if (TunedWeight is { } w) o = o with { TunedWeight = DistillationRecipes.ParseTunedWeight(w) };
         if (Base is { } b) o = o with { BaseModel = BaseEncoder.CanonicalName(b) };

@@ -15,6 +15,7 @@ public sealed class ExperimentLocoCommand : AsyncCommand<ExperimentLocoCommand.S
         [CommandOption("--test <NAME>")] [Description("Collections to hold out, one fold each; repeatable. Default: every one")] public string[]? Tests { get; init; }
         [CommandOption("--teacher <NAME>")] [Description("The teacher whose labels train (a file name under teacher-labels/)")] public string Teacher { get; init; } = "umbrela-gpt4o_zeroshot";
         [CommandOption("--work <DIR>")] [Description("Trained students and cached cosines (default .relevance/experiments/loco)")] public string? Work { get; init; }
+        [CommandOption("--name <LABEL>")] [Description("The student's name in the tables (default: recipe and base)")] public string? Name { get; init; }
         [CommandOption("--report <FILE>")] [Description("Also write the tables as Markdown")] public string? Report { get; init; }
     }
 
@@ -39,7 +40,7 @@ public sealed class ExperimentLocoCommand : AsyncCommand<ExperimentLocoCommand.S
         }
         var work = Path.GetFullPath(settings.Work ?? Path.Combine(".relevance", "experiments", "loco"));
         var options = settings.ToOptions();
-        var experiment = new LocoExperiment(collections, settings.Teacher, options, work, m => AnsiConsole.MarkupLine(Markup.Escape(m)));
+        var experiment = new LocoExperiment(collections, settings.Teacher, options, work, m => AnsiConsole.MarkupLine(Markup.Escape(m)), settings.Name);
         var rows = new List<LocoRow>();
         var systems = new List<string>();
         foreach (var test in tests)

@@ -23,14 +23,14 @@ public sealed record LocoFold(string Test, IReadOnlyList<string> Train, int Trai
 /// Trained students are kept under the work folder, keyed by recipe, teacher and training collections, so a
 /// rerun only scores them again.
 /// </summary>
-public sealed class LocoExperiment(IReadOnlyList<JudgedCollection> collections, string teacher, DistillationOptions options, string work, Action<string>? log = null)
+public sealed class LocoExperiment(IReadOnlyList<JudgedCollection> collections, string teacher, DistillationOptions options, string work, Action<string>? log = null, string? name = null)
 {
     /// <summary>The LLM judges reported beside the student where their labels exist.</summary>
     public static readonly string[] Judges = ["umbrela-gpt4o_zeroshot", "umbrela-gpt4_zeroshot", "llama3-70b_4prompts"];
 
     public static readonly string[] Encoders = [BaseEncoder.MiniLmName, BaseEncoder.ArcticXsName];
 
-    public string StudentName => $"SLM ({DistillationRecipes.Name(options.Recipe)}, {BaseEncoder.CanonicalName(options.BaseModel)})";
+    public string StudentName => name ?? $"SLM ({DistillationRecipes.Name(options.Recipe)}, {BaseEncoder.CanonicalName(options.BaseModel)})";
 
     public LocoFold RunFold(JudgedCollection test, CancellationToken ct = default)
     {
@@ -59,9 +59,61 @@ public sealed class LocoExperiment(IReadOnlyList<JudgedCollection> collections, 
 
         var record = Student(test, train, examples, ct);
         labelers[StudentName] = [.. test.Pairs.Select(p => Judged(p, record.Test[$"{p.Qid}\t{p.Pid}"], record.Thresholds))];
+        // Other thresholds for the same scores, all learned on the held-out training queries' teacher grades.
+        var keys = record.Validation.Keys.ToArray();
+        double[] vScores = [.. keys.Select(k => record.Validation[k])];
+        int[] vGrades = [.. keys.Select(k => record.ValidationTeacher[k])];
+        var kappaMax = GradeCalibration.MaximizeKappa(vScores, vGrades);
+        labelers[$"{StudentName}, κ-max thresholds"] = [.. test.Pairs.Select(p => Judged(p, record.Test[$"{p.Qid}\t{p.Pid}"], kappaMax))];
+        // The student with the zero-shot encoders' cosines beside it: a linear fit of the teacher grade on the
+        // held-out training queries (a fixed function of the pair's own scores, so still pointwise).
+        var validationCos = Encoders.ToDictionary(e => e, e => Cosines(train, e));
+        var testCosines = Encoders.ToDictionary(e => e, e => Cached(test, e));
+        foreach (var with in new[] { new[] { BaseEncoder.ArcticXsName }, Encoders })
+        {
+            double[][] X = [.. keys.Select(k => (double[])[record.Validation[k], .. with.Select(e => validationCos[e][k])])];
+            var w = LeastSquares(X, [.. vGrades.Select(g => (double)g)]);
+            double Combined(string key, Func<string, double> cos) => w[0] + w[1] * record.Test[key] + with.Select((e, i) => w[i + 2] * cos(e)).Sum();
+            double[] fitted = [.. X.Select(x => w[0] + x.Select((v, i) => w[i + 1] * v).Sum())];
+            var th = GradeCalibration.MaximizeKappa(fitted, vGrades);
+            var label = $"{StudentName} + {string.Join(" + ", with.Select(e => e == BaseEncoder.ArcticXsName ? "arctic" : "minilm"))} cosine, fitted";
+            labelers[label] = [.. test.Pairs.Select(p => Judged(p, Combined($"{p.Qid}\t{p.Pid}", e => testCosines[e][(p.Qid, p.Pid)]), th))];
+            log?.Invoke($"  {label}: weights {string.Join(" / ", w.Select(x => x.ToString("F3")))}");
+        }
+        if (options.Recipe == DistillationRecipe.CrossEncoderMse)
+            labelers[$"{StudentName}, rounded"] = [.. test.Pairs.Select(p => Judged(p, record.Test[$"{p.Qid}\t{p.Pid}"], ModelMetadata.DefaultScoreThresholds))];
 
         var systems = PoolRankers.All(test.Pool(), log: null);
         return new LocoFold(test.Name, [.. train.Select(c => c.Name)], examples.Count, examples.Select(e => e.Qid).Distinct().Count(), labelers, systems, record.Minutes);
+    }
+
+    /// <summary>Ordinary least squares with an intercept: weights [b0, b1, …] for rows <paramref name="x"/>.</summary>
+    public static double[] LeastSquares(IReadOnlyList<double[]> x, IReadOnlyList<double> y)
+    {
+        var d = x[0].Length + 1;
+        var a = new double[d, d + 1];
+        for (var n = 0; n < x.Count; n++)
+        {
+            double[] row = [1, .. x[n]];
+            for (var i = 0; i < d; i++)
+            {
+                for (var j = 0; j < d; j++) a[i, j] += row[i] * row[j];
+                a[i, d] += row[i] * y[n];
+            }
+        }
+        // Gauss–Jordan with partial pivoting on the normal equations (a handful of columns).
+        for (var c = 0; c < d; c++)
+        {
+            var pivot = Enumerable.Range(c, d - c).MaxBy(r => Math.Abs(a[r, c]));
+            for (var j = 0; j <= d; j++) (a[c, j], a[pivot, j]) = (a[pivot, j], a[c, j]);
+            for (var r = 0; r < d; r++)
+            {
+                if (r == c || a[c, c] == 0) continue;
+                var f = a[r, c] / a[c, c];
+                for (var j = c; j <= d; j++) a[r, j] -= f * a[c, j];
+            }
+        }
+        return [.. Enumerable.Range(0, d).Select(i => a[i, i] == 0 ? 0 : a[i, d] / a[i, i])];
     }
 
     private static string Key(TrainingExample e) => $"{e.Qid}\t{e.Pid}";

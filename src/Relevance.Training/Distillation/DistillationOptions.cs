@@ -61,6 +61,12 @@ public sealed record DistillationOptions
     /// teacher's grade gap) added to the MSE on the grade. Above 0, every batch holds passages of one query.
     /// </summary>
     [Range(0, 100)] public double PairwiseWeight { get; init; }
+    /// <summary>
+    /// Bi-encoder: weight of a pointwise term, the MSE between the teacher grade and one affine map of the
+    /// cosine shared by all queries, beside the within-query pairwise loss: it puts every query's cosines on one
+    /// scale, which fixed thresholds need. 0: pairwise only.
+    /// </summary>
+    [Range(0, 100)] public double PointwiseWeight { get; init; }
     [Range(1, 100)] public int Epochs { get; init; } = 2;
     [Range(8, 512)] public int MaxLength { get; init; } = 128;
     [Range(1, 1024)] public int BatchSize { get; init; } = 16;

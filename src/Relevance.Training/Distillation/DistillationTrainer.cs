@@ -327,13 +327,45 @@ public sealed class DistillationTrainer
             // Batches hold one query (see Batches): the score must also order its passages as the teacher does.
             return mse.add(RankNet(score, target).mul(_options.PairwiseWeight));
         }
-        if (batch.Select(i => targets[i]).Distinct().Count() < 2) return null;
-        // Every batch holds passages of one query (see Batches), so only within-query order is learned.
+        var graded = batch.Select(i => targets[i]).Distinct().Count() >= 2;
+        if (!graded && _options.PointwiseWeight <= 0) return null;
+        // Every batch holds passages of one query (see Batches): the pairwise term learns within-query order only.
         var (qIds, qMask, qTypes) = ToTensors(inputs.Queries, [inputs.QueryOf[batch[0]]]);
         var (pIds, pMask, pTypes) = ToTensors(inputs.Inputs, batch);
         var query = model.forward(qIds, qMask, qTypes);
         var cosine = model.forward(pIds, pMask, pTypes).matmul(query.t()).squeeze(-1);
-        return RankNet(cosine.mul(_options.EffectiveRankScale), target);
+        Tensor? loss = graded ? RankNet(cosine.mul(_options.EffectiveRankScale), target) : null;
+        if (_options.PointwiseWeight <= 0) return loss;
+        // Pointwise: one affine map of the cosine onto the grade, shared by every query (fitted by least squares on
+        // a moving window of all batches, held constant within a step), so a query whose cosines sit high or low
+        // as a whole is pulled onto the common scale that fixed thresholds need.
+        var (a, b) = _calibration.Update(cosine.detach().to(ScalarType.Float64).data<double>().ToArray(), [.. batch.Select(i => (double)targets[i])]);
+        var pointwise = nn.functional.mse_loss(cosine.mul(a).add(b), target).mul(_options.PointwiseWeight);
+        return loss is null ? pointwise : loss.add(pointwise);
+    }
+
+    private readonly MovingLinearFit _calibration = new();
+
+    /// <summary>Least-squares line of grade on score over an exponentially weighted window of batches.</summary>
+    private sealed class MovingLinearFit(double decay = 0.99)
+    {
+        private double _n, _x, _y, _xx, _xy;
+
+        public (double Slope, double Intercept) Update(double[] x, double[] y)
+        {
+            (_n, _x, _y, _xx, _xy) = (_n * decay, _x * decay, _y * decay, _xx * decay, _xy * decay);
+            for (var i = 0; i < x.Length; i++)
+            {
+                _n++;
+                _x += x[i];
+                _y += y[i];
+                _xx += x[i] * x[i];
+                _xy += x[i] * y[i];
+            }
+            var variance = _xx / _n - (_x / _n) * (_x / _n);
+            var slope = variance > 1e-9 ? (_xy / _n - _x / _n * (_y / _n)) / variance : 0;
+            return (slope, _y / _n - slope * _x / _n);
+        }
     }
 
     /// <summary>RankNet over every pair of the batch with different grades, weighted by the grade gap.</summary>

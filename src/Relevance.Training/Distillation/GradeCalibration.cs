@@ -15,6 +15,43 @@ public static class GradeCalibration
     }
 
     public static int Grade(double score, IReadOnlyList<double> thresholds) => Relevance.Slm.GradeCuts.Grade(score, thresholds);
+
+    /// <summary>
+    /// Thresholds t1 ≤ t2 ≤ t3 that maximise quadratic κ between the grades they give <paramref name="scores"/> and
+    /// <paramref name="teacherGrades"/> (the held-out training queries' teacher grades): coordinate ascent over
+    /// the scores' quantiles, started at <see cref="MatchDistribution"/>. Shares alone ignore which pairs the
+    /// teacher grades high; κ rewards putting the cuts where the teacher's grades change.
+    /// </summary>
+    public static double[] MaximizeKappa(IReadOnlyList<double> scores, IReadOnlyList<int> teacherGrades, int candidates = 200)
+    {
+        var t = MatchDistribution(scores, teacherGrades);
+        var sorted = scores.Order().ToArray();
+        var grid = Enumerable.Range(1, candidates - 1).Select(i => sorted[(int)((long)i * (sorted.Length - 1) / candidates)]).Distinct().Append(sorted[^1] + 1e-6).ToArray();
+        double Kappa(double[] th) => Agreement.QuadraticKappa([.. scores.Select(x => Grade(x, th))], teacherGrades) is var k && double.IsNaN(k) ? double.NegativeInfinity : k;
+        var best = Kappa(t);
+        for (var round = 0; round < 10; round++)
+        {
+            var improved = false;
+            for (var g = 0; g < 3; g++)
+            {
+                var lo = g == 0 ? double.NegativeInfinity : t[g - 1];
+                var hi = g == 2 ? double.PositiveInfinity : t[g + 1];
+                foreach (var c in grid)
+                {
+                    if (c < lo || c > hi) continue;
+                    var trial = (double[])t.Clone();
+                    trial[g] = c;
+                    var k = Kappa(trial);
+                    if (k > best + 1e-12)
+                    {
+                        (best, t, improved) = (k, trial, true);
+                    }
+                }
+            }
+            if (!improved) break;
+        }
+        return t;
+    }
 }
 
 /// <summary>Agreement measures used for early stopping (against the teacher, never against humans).</summary>

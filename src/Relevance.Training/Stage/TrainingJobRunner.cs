@@ -96,7 +96,7 @@ public sealed partial class TrainingJobRunner(
     /// <see cref="DistillationOptions"/> defaults by name, case-insensitive, values as invariant-culture strings:
     /// <c>epochs</c>, <c>maxLength</c> (or <c>max-length</c>), <c>batchSize</c> (<c>batch-size</c>),
     /// <c>lr</c> (<c>learningRate</c>), <c>seed</c>, <c>validationFraction</c>, <c>patience</c>,
-    /// <c>freezeWordEmbeddings</c> (true/false), <c>threads</c>, <c>recipe</c> (<c>bi-encoder</c> or <c>cross-encoder</c>), <c>tunedWeight</c> (0–1 or <c>best</c>), <c>pairwiseWeight</c>, <c>dropout</c>, <c>trainingPrecision</c> (<c>auto</c>, <c>bf16</c>, <c>fp32</c>), <c>baseModel</c> (also set from
+    /// <c>freezeWordEmbeddings</c> (true/false), <c>threads</c>, <c>recipe</c> (<c>bi-encoder</c> or <c>cross-encoder</c>), <c>tunedWeight</c> (0–1 or <c>best</c>), <c>pairwiseWeight</c>, <c>pointwiseWeight</c>, <c>dropout</c>, <c>trainingPrecision</c> (<c>auto</c>, <c>bf16</c>, <c>fp32</c>), <c>baseModel</c> (also set from
     /// <c>TrainModelVersion.BaseModelVersion</c>). Example: <c>{"epochs": "1", "maxLength": "64"}</c>.
     /// An unknown name or a value out of range fails the request with a recorded error.
     /// </summary>
@@ -138,10 +138,11 @@ public sealed partial class TrainingJobRunner(
             "recipe" => o with { Recipe = DistillationRecipes.Parse(v) },
             "tunedweight" or "tuned-weight" => o with { TunedWeight = DistillationRecipes.ParseTunedWeight(v) },
             "pairwiseweight" or "pairwise-weight" => o with { PairwiseWeight = double.Parse(v, CultureInfo.InvariantCulture) },
+            "pointwiseweight" or "pointwise-weight" => o with { PointwiseWeight = double.Parse(v, CultureInfo.InvariantCulture) },
             "dropout" => o with { Dropout = double.Parse(v, CultureInfo.InvariantCulture) },
             "trainingprecision" or "training-precision" => o with { TrainingPrecision = v.ToLowerInvariant() },
             "calibration" => throw new ArgumentException("Training parameter 'calibration' is gone: grades are pointwise, cut at the version's fixed thresholds (grading each label job at the teacher's shares made a job's grades depend on its other pairs)."),
-            _ => throw new ArgumentException($"Unknown training parameter '{key}' (known: epochs, maxLength, batchSize, lr, seed, validationFraction, patience, freezeWordEmbeddings, threads, baseModel, recipe, tunedWeight, pairwiseWeight, dropout, trainingPrecision)."),
+            _ => throw new ArgumentException($"Unknown training parameter '{key}' (known: epochs, maxLength, batchSize, lr, seed, validationFraction, patience, freezeWordEmbeddings, threads, baseModel, recipe, tunedWeight, pairwiseWeight, pointwiseWeight, dropout, trainingPrecision)."),
         };
 
     /// <summary>
