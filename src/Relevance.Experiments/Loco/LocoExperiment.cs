@@ -83,7 +83,7 @@ public sealed class LocoExperiment(IReadOnlyList<JudgedCollection> collections, 
         if (options.Recipe == DistillationRecipe.CrossEncoderMse)
             labelers[$"{StudentName}, rounded"] = [.. test.Pairs.Select(p => Judged(p, record.Test[$"{p.Qid}\t{p.Pid}"], ModelMetadata.DefaultScoreThresholds))];
 
-        var systems = PoolRankers.All(test.Pool(), log: null);
+        var systems = PoolRankers.All(test.Pool(), cosines: e => Cached(test, e));
         return new LocoFold(test.Name, [.. train.Select(c => c.Name)], examples.Count, examples.Select(e => e.Qid).Distinct().Count(), labelers, systems, record.Minutes);
     }
 

@@ -33,8 +33,8 @@ public static class PoolRankers
 {
     private const LuceneVersion Version = LuceneVersion.LUCENE_48;
 
-    /// <summary>All systems over <paramref name="pool"/>; the encoders' cosines come from ONNX Runtime on the CPU.</summary>
-    public static IReadOnlyList<SystemRun> All(IReadOnlyList<PoolQuery> pool, int seed = 7, Action<string>? log = null)
+    /// <summary>All systems over <paramref name="pool"/>; the encoders' cosines come from <paramref name="cosines"/> when given (encoder name → (qid, pid) → cosine), else from ONNX Runtime on the CPU.</summary>
+    public static IReadOnlyList<SystemRun> All(IReadOnlyList<PoolQuery> pool, int seed = 7, Action<string>? log = null, Func<string, IReadOnlyDictionary<(string Qid, string Pid), double>>? cosines = null)
     {
         var runs = new List<SystemRun>();
         void Add(SystemRun r)
@@ -59,8 +59,8 @@ public static class PoolRankers
         using (var standard = new StandardAnalyzer(Version, CharArraySet.Empty))
             Add(Lexical(pool, "bm25-nostem", "BM25 k1 0.9 b 0.4, no stemming, stop words kept", standard, new BM25Similarity(0.9f, 0.4f)));
 
-        var minilm = Dense(pool, BaseEncoder.MiniLmName, "minilm", "all-MiniLM-L6-v2 cosine (zero-shot)");
-        var arctic = Dense(pool, BaseEncoder.ArcticXsName, "arctic", "snowflake-arctic-embed-xs cosine (zero-shot)");
+        var minilm = Dense(pool, "minilm", "all-MiniLM-L6-v2 cosine (zero-shot)", cosines?.Invoke(BaseEncoder.MiniLmName) ?? Cosines(pool, BaseEncoder.MiniLmName));
+        var arctic = Dense(pool, "arctic", "snowflake-arctic-embed-xs cosine (zero-shot)", cosines?.Invoke(BaseEncoder.ArcticXsName) ?? Cosines(pool, BaseEncoder.ArcticXsName));
         Add(minilm);
         Add(arctic);
         var bm25 = runs[0];
@@ -118,12 +118,9 @@ public static class PoolRankers
         return terms;
     }
 
-    /// <summary>Cosine of the packaged encoder's sentence embeddings (pooled and prefixed as its authors trained it).</summary>
-    public static SystemRun Dense(IReadOnlyList<PoolQuery> pool, string encoder, string name, string description)
-    {
-        var cosines = Cosines(pool, encoder);
-        return new SystemRun(name, description, pool.ToDictionary(q => q.Qid, q => (IReadOnlyList<Retrieved>)[.. q.Passages.Select(p => new Retrieved(p.Pid, cosines[(q.Qid, p.Pid)]))], StringComparer.Ordinal));
-    }
+    /// <summary>A system that ranks by the given cosines of a packaged encoder's sentence embeddings.</summary>
+    public static SystemRun Dense(IReadOnlyList<PoolQuery> pool, string name, string description, IReadOnlyDictionary<(string Qid, string Pid), double> cosines) =>
+        new(name, description, pool.ToDictionary(q => q.Qid, q => (IReadOnlyList<Retrieved>)[.. q.Passages.Select(p => new Retrieved(p.Pid, cosines[(q.Qid, p.Pid)]))], StringComparer.Ordinal));
 
     /// <summary>(qid, pid) → cosine of the encoder's query and passage embeddings; each distinct text embedded once.</summary>
     public static Dictionary<(string Qid, string Pid), double> Cosines(IReadOnlyList<PoolQuery> pool, string encoder, int maxLength = 256)
