@@ -18,10 +18,37 @@ public sealed class When_the_encoder_is_rebuilt_in_TorchSharp_and_written_back_t
         ("café résumé naïve", "Accented words must not become unknown tokens."),
     ];
 
-    private static DistillationTrainer Trainer(int maxLength = 64)
+    /// <summary>fp32 products: parity is about the weights and the graph; bf16 training is checked apart.</summary>
+    private static DistillationTrainer Trainer(int maxLength = 64, string precision = "fp32")
     {
         using var vocab = BaseEncoder.OpenVocab();
-        return new DistillationTrainer(new DistillationOptions { MaxLength = maxLength, Dropout = 0, BaseModel = BaseEncoder.MiniLmName }, BaseEncoder.ReadModel(), vocab);
+        return new DistillationTrainer(new DistillationOptions { MaxLength = maxLength, Dropout = 0, BaseModel = BaseEncoder.MiniLmName, TrainingPrecision = precision, Recipe = DistillationRecipe.CrossEncoderMse }, BaseEncoder.ReadModel(), vocab);
+    }
+
+    [Fact]
+    public void Should_stay_near_fp32_with_bf16_products_and_score_in_fp32()
+    {
+        var trainer = Trainer(precision: "bf16");
+        using var model = trainer.CreateModel(initialBias: 1.5);
+        model.eval();
+        Assert.True(model.bert.Bf16);
+        var (ids, mask, types, _) = Batch(trainer.Tokenizer);
+        float[] Scores()
+        {
+            using var _ = no_grad();
+            using var s = model.forward(ids, mask, types);
+            return s.data<float>().ToArray();
+        }
+        var bf16 = Scores();
+        model.bert.Bf16 = false;
+        var fp32 = Scores();
+        var maxDiff = bf16.Zip(fp32, (a, b) => Math.Abs(a - b)).Max();
+        Assert.True(maxDiff is > 0f and < 0.05f, $"max |bf16 - fp32| = {maxDiff}");
+        // Predictions (validation, thresholds) use fp32 products and leave the training setting as it was.
+        model.bert.Bf16 = true;
+        var predicted = trainer.Predict(model, [.. Pairs.Select((p, i) => new TrainingExample("q", p.Query, $"p{i}", p.Passage, 0))]);
+        Assert.True(model.bert.Bf16);
+        Assert.True(predicted.Zip(fp32, (a, b) => Math.Abs(a - b)).Max() < 1e-5, "Predict scores with fp32 products");
     }
 
     private static (Tensor Ids, Tensor Mask, Tensor Types, List<EncodedInput> Inputs) Batch(PairTokenizer tokenizer)

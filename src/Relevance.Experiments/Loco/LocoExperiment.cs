@@ -163,8 +163,12 @@ public sealed class LocoExperiment(IReadOnlyList<JudgedCollection> collections, 
 
     private string WorkKey(IEnumerable<JudgedCollection> train)
     {
+        // Only what differs from the defaults keys the students, so that adding an option (at its default) keeps them.
         var o = JsonNode.Parse(JsonSerializer.Serialize(options))!.AsObject();
-        // How the products are computed is not what was learned; threads never are.
+        var defaults = JsonNode.Parse(JsonSerializer.Serialize(new DistillationOptions()))!.AsObject();
+        foreach (var (k, v) in defaults.ToList())
+            if (JsonNode.DeepEquals(o[k], v)) o.Remove(k);
+        // Threads change speed, not what is learned.
         o.Remove(nameof(DistillationOptions.Threads));
         var key = $"{o.ToJsonString()}|{teacher}|{string.Join(",", train.Select(c => c.Name).Order(StringComparer.Ordinal))}";
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..12];

@@ -86,7 +86,7 @@ public sealed class DistillationTrainer
     public PairTokenizer Tokenizer => _tokenizer;
 
     /// <summary>Whether the matrix products run in bfloat16 (<see cref="DistillationOptions.TrainingPrecision"/>).</summary>
-    public bool UseBf16 => _options.TrainingPrecision switch { "bf16" => true, "fp32" => false, _ => Bf16.Supported };
+    public bool UseBf16 => _options.TrainingPrecision switch { "bf16" => true, "fp32" => false, _ => Bf16Products.Supported };
 
     private bool BiEncoding => _options.Recipe == DistillationRecipe.BiEncoderPairwise;
 
@@ -405,17 +405,25 @@ public sealed class DistillationTrainer
         var result = new float[inputs.Count][];
         model.eval();
         using var _ = no_grad();
-        var order = Enumerable.Range(0, inputs.Count).OrderBy(i => inputs[i].Length).ToArray();
-        for (var start = 0; start < order.Length; start += batchSize)
+        // Scores (validation, thresholds, experiments) come from fp32 products, as the exported graph computes them.
+        var encoder = Encoder(model);
+        var bf16 = encoder.Bf16;
+        encoder.Bf16 = false;
+        try
         {
-            using var scope = NewDisposeScope();
-            var batch = order.Skip(start).Take(batchSize).ToArray();
-            var (ids, mask, types) = ToTensors(inputs, batch);
-            var output = model.forward(ids, mask, types);
-            var rows = output.data<float>().ToArray();
-            var w = width > 0 ? width : (int)output.shape[^1];
-            for (var b = 0; b < batch.Length; b++) result[batch[b]] = rows.AsSpan(b * w, w).ToArray();
+            var order = Enumerable.Range(0, inputs.Count).OrderBy(i => inputs[i].Length).ToArray();
+            for (var start = 0; start < order.Length; start += batchSize)
+            {
+                using var scope = NewDisposeScope();
+                var batch = order.Skip(start).Take(batchSize).ToArray();
+                var (ids, mask, types) = ToTensors(inputs, batch);
+                var output = model.forward(ids, mask, types);
+                var rows = output.data<float>().ToArray();
+                var w = width > 0 ? width : (int)output.shape[^1];
+                for (var b = 0; b < batch.Length; b++) result[batch[b]] = rows.AsSpan(b * w, w).ToArray();
+            }
         }
+        finally { encoder.Bf16 = bf16; }
         return result;
     }
 
