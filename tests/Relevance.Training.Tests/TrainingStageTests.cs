@@ -56,7 +56,7 @@ public sealed class When_a_TrainModelVersion_request_is_published
             Assert.Equal(requestId, version.TrainingRequestId);
             Assert.Equal(version.Id, request.ModelVersionId);
             Assert.Equal(ModelVersionStatus.Trained, version.Status);
-            Assert.Equal(version.Sha256, ModelVersionDirectory.ComputeSha256(Path.Combine(version.ArtifactPath, ModelVersionDirectory.ModelFile)));
+            Assert.Equal(version.Sha256, ModelVersionDirectory.Open(version.ArtifactPath).Sha256); // the identity over model, vocabulary and metadata
             Assert.Contains("\"trainingRequestId\"", version.MetadataJson);
 
             // Loaded the way the labeling stage loads a registered version: verified against the registry's sha256.

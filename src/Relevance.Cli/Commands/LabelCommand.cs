@@ -77,6 +77,7 @@ public sealed class LabelCommand : AsyncCommand<LabelCommand.Settings>
             return 2;
         }
         if (!version.Verified) CliConsole.Error.MarkupLineInterpolated($"[yellow]No recorded sha256 for {version.Path}; using {version.Sha256}.[/]");
+        else if (!version.CoversAllFiles) CliConsole.Error.MarkupLineInterpolated($"[yellow]{version.Path} was written before a version's sha256 covered vocab.txt and metadata.json: only model.onnx is checked.[/]");
 
         using var model = SlmModel.Load(version, new OnnxSessionFactory(onnx, m => AnsiConsole.MarkupLineInterpolated($"[grey]{m}[/]")));
         var scorer = new OnnxRelevanceScorer(model);
