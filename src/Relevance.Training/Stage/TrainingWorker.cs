@@ -30,7 +30,13 @@ public sealed partial class TrainingWorker(IServiceProvider services, TrainingRe
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                // Shutting down: the heartbeat stops, so another worker takes the request over from its checkpoint.
+                // Shutting down: give the request back, so the next start (or another worker) resumes it from its
+                // checkpoint at once; if that fails, its heartbeat stops and the claim expires.
+                if (request is not null)
+                {
+                    try { await store.ReleaseAsync(request.Id, o.WorkerId, CancellationToken.None); }
+                    catch (Exception ex) { LogNotReleased(ex, request.Id); }
+                }
                 break;
             }
             catch (Exception ex)
@@ -42,6 +48,9 @@ public sealed partial class TrainingWorker(IServiceProvider services, TrainingRe
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Training request {RequestId} could not be given back while stopping; it is taken over once its claim expires")]
+    private partial void LogNotReleased(Exception ex, Guid requestId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Training request {RequestId} failed")]
     private partial void LogFailed(Exception ex, Guid? requestId);
