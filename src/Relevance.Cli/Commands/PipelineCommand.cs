@@ -161,6 +161,7 @@ public sealed class PipelineCommand : AsyncCommand<PipelineCommand.Settings>
             .StartAsync(async progress =>
             {
                 var tasks = stages.ToDictionary(s => s, s => progress.AddTask(s, autoStart: false, maxValue: 1));
+                DateTime? trainingFailedAt = null;
                 while (true)
                 {
                     ct.ThrowIfCancellationRequested();
@@ -192,7 +193,9 @@ public sealed class PipelineCommand : AsyncCommand<PipelineCommand.Settings>
                         t.Value = job.Completed;
                     }
                     var status = await db.Runs.AsNoTracking().Where(r => r.Id == runId).Select(r => (RunStatus?)r.Status).SingleOrDefaultAsync(ct);
-                    if (status is RunStatus.Completed or RunStatus.Failed || training?.Status == TrainingStatus.Failed)
+                    // A failed training ends the run (its event marks it failed); wait a little for that, not for ever.
+                    if (training?.Status == TrainingStatus.Failed) trainingFailedAt ??= DateTime.UtcNow;
+                    if (status is RunStatus.Completed or RunStatus.Failed || DateTime.UtcNow - trainingFailedAt > TimeSpan.FromSeconds(60))
                     {
                         foreach (var t in tasks.Values.Where(t => t.IsStarted)) t.StopTask();
                         return;

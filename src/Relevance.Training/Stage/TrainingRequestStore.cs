@@ -111,14 +111,25 @@ public sealed class TrainingRequestStore(IDbContextFactory<RelevanceDbContext> f
     /// request stays completed: a failure after its version was registered (the event's publish) must not
     /// train it again.
     /// </summary>
-    public async Task FailAsync(Guid requestId, string error, int maxAttempts, CancellationToken ct)
+    /// <returns>True when the request has now failed for good (no attempt left).</returns>
+    public async Task<bool> FailAsync(Guid requestId, string error, int maxAttempts, CancellationToken ct)
     {
         await using var db = await factory.CreateDbContextAsync(ct);
         var request = await db.TrainingRequests.SingleAsync(r => r.Id == requestId, ct);
-        if (request.Status == TrainingStatus.Completed) return;
+        if (request.Status == TrainingStatus.Completed) return false;
         request.Error = error.Length > 4000 ? error[..4000] : error;
         request.Status = request.Attempts >= maxAttempts ? TrainingStatus.Failed : TrainingStatus.Pending;
         request.ClaimedBy = null;
+        db.Failures.Add(new Failure
+        {
+            RunId = request.RunId,
+            Stage = "training",
+            Subject = $"TrainModelVersion:{requestId}#attempt{request.Attempts}",
+            Reason = (error.Split('\n')[0] is var first && first.Length > 2000 ? first[..2000] : first),
+            Detail = request.Error,
+            CreatedAt = clock.GetUtcNow().UtcDateTime,
+        });
         await db.SaveChangesAsync(ct);
+        return request.Status == TrainingStatus.Failed;
     }
 }
