@@ -46,6 +46,8 @@ public static class CliApp
             config.SetApplicationName("relevance");
             if (console is not null) config.ConfigureConsole(console);
             config.CancellationExitCode(Interrupted);
+            // An unknown or misspelt option is an error, not something to ignore silently (--max-seed 4).
+            config.UseStrictParsing();
             config.SetExceptionHandler((ex, _) => HandleError(ex, console));
             config.RegisterCliCommands();
         });
