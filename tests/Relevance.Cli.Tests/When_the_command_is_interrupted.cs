@@ -65,6 +65,7 @@ public sealed class When_the_command_is_interrupted : IDisposable
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
         Assert.Contains("Resuming run", resumed.Stdout);
         Assert.Contains("Completed", resumed.Stdout);
+        Assert.DoesNotContain(resumed.Stdout.Split('\n'), l => l.StartsWith("warn:") || l.StartsWith("fail:") || l.StartsWith("info:"));
     }
 
     private long Count(string table)
