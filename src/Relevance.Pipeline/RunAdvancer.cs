@@ -39,11 +39,13 @@ public sealed partial class RunAdvancer(
         // the attempt that passed the gate lost its publish (RabbitMQ went away in between) and its event
         // came back for exactly this: publish again. The request id is fixed and the training stage records
         // it once, so a concurrent consumer that also publishes asks for nothing twice.
-        if (!await coordinator.PassGateAsync(runId, TrainGate, ct) && await TrainingRequestExistsAsync(requestId, ct)) return;
+        var passed = await coordinator.PassGateAsync(runId, TrainGate, ct);
+        if (!passed && await TrainingRequestExistsAsync(requestId, ct)) return;
 
         var settings = await coordinator.SettingsAsync(runId, ct);
         await coordinator.AssignHeldOutSplitAsync(runId, settings, ct);
-        if (!await AnyJudgmentAsync(runId, ct, split: "train"))
+        // Checked by the attempt that passes the gate; one publishing again after a lost publish found it fine then.
+        if (passed && !await AnyJudgmentAsync(runId, ct, split: "train"))
         {
             await coordinator.FailRunAsync(publish, runId, "every graded pair belongs to a held-out query, so there is nothing to train on (a run needs at least two queries with grades): " + await coordinator.ExplainAsync(runId, ct), ct);
             return;

@@ -137,7 +137,7 @@ public sealed class When_the_training_worker_is_killed_mid_run(ITestOutputHelper
             await first.KillAsync();
             output.WriteLine($"[{clock.Elapsed.TotalSeconds:F0} s] killed the first worker at {running!.Progress:P0}:{Environment.NewLine}{first.Output}");
             firstWorker = running!.ClaimedBy!;
-            Assert.EndsWith(":" + first.Id, firstWorker);
+            Assert.Equal(first.Id.ToString(), firstWorker.Split(':')[1]); // machine:pid:pid-namespace (LocalProcess.Id)
         }
 
         await using (var db = backend.CreateDbContext())
