@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Relevance.Pipeline;
@@ -23,8 +24,15 @@ public static class CliHost
         });
         if (overrides is not null) builder.Configuration.AddInMemoryCollection(overrides);
         builder.Logging.ClearProviders();
+        // Logs are diagnostics: stderr, never mixed into a command's output.
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // EF Core's warnings (query shapes, SQLite type mappings) speak to developers; its errors still show.
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Error);
+        // The command owns Ctrl+C and SIGTERM (CliApp): the host's console lifetime would only stop the host
+        // under the command's feet and leave the command running.
+        builder.Services.AddSingleton<IHostLifetime, CommandLifetime>();
         builder.AddServiceDefaults();
         if (withBus)
         {
@@ -34,7 +42,22 @@ public static class CliHost
         return builder;
     }
 
-    /// <summary>Parses <c>key=value</c> pairs from <c>--set</c> options into configuration overrides.</summary>
-    public static IEnumerable<KeyValuePair<string, string?>> ParseOverrides(IEnumerable<string>? pairs) =>
-        (pairs ?? []).Select(p => p.Split('=', 2)).Select(kv => new KeyValuePair<string, string?>(kv[0].Trim(), kv.Length > 1 ? kv[1] : ""));
+    /// <summary>Parses <c>key=value</c> pairs from <c>--set</c> options into configuration overrides; anything else is a usage error.</summary>
+    public static IReadOnlyList<KeyValuePair<string, string?>> ParseOverrides(IEnumerable<string>? pairs) =>
+        (pairs ?? []).Select(p =>
+        {
+            var kv = p.Split('=', 2);
+            if (kv.Length != 2 || kv[0].Trim().Length == 0)
+            {
+                throw new CliUsageException($"--set '{p}' is not KEY=VALUE (for example --set Database:Provider=Postgres).");
+            }
+            return new KeyValuePair<string, string?>(kv[0].Trim(), kv[1]);
+        }).ToList();
+
+    /// <summary>A host lifetime that leaves signals alone: see <see cref="CreateBuilder"/>.</summary>
+    private sealed class CommandLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
 }

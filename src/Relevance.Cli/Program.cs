@@ -1,10 +1,1 @@
-using Relevance.Cli;
-using Spectre.Console.Cli;
-
-var app = new CommandApp();
-app.Configure(config =>
-{
-    config.SetApplicationName("relevance");
-    config.RegisterCliCommands();
-});
-return await app.RunAsync(args);
+return await Relevance.Cli.CliApp.RunAsync(args);

@@ -10,6 +10,7 @@ public static class WorkKeys
     public static string Synthesis(long passageId) => $"passage:{passageId}";
     public static string Negatives(IEnumerable<long> queryIds) => "queries:" + Digest(queryIds);
     public static string Teacher(IEnumerable<long> pairIds) => "pairs:" + Digest(pairIds);
+    public static string Training(Guid requestId) => $"training:{requestId:N}";
 
     /// <summary>The key of a command message, or null for messages that are not units of a run.</summary>
     public static string? Of(object message) => message switch

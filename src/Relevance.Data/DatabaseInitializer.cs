@@ -51,7 +51,9 @@ public sealed partial class DatabaseInitializer(
             {
                 var path = new SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource;
                 if (!string.IsNullOrEmpty(path) && Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir) Directory.CreateDirectory(dir);
-                await db.Database.EnsureCreatedAsync(ct);
+                // Not EnsureCreated: it checks for tables, then creates them, and a second process starting at the same
+                // moment on a new file fails between the two ("table … already exists"). One IF NOT EXISTS script in a
+                // write transaction is safe however many processes run it at once.
                 await CreateMissingSqliteTablesAsync(db, ct);
                 // WAL lets readers (progress bars, reports) run beside the writing consumers.
                 await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
@@ -66,10 +68,10 @@ public sealed partial class DatabaseInitializer(
     }
 
     /// <summary>
-    /// EnsureCreated does nothing to a database that already has tables, so a SQLite file made by an
-    /// earlier version would lack the tables added since (teacher_batches, …). Running the model's create
-    /// script with IF NOT EXISTS adds them and leaves the rest alone. (New columns on old tables are not
-    /// covered: delete the embedded database, or use PostgreSQL and its migrations.)
+    /// Creates the SQLite schema, or what an older file lacks (tables added since, such as teacher_batches): the
+    /// model's create script with IF NOT EXISTS, inside one <c>BEGIN IMMEDIATE</c> transaction, so processes
+    /// that start together wait for each other instead of racing. (New columns on old tables are not covered:
+    /// delete the embedded database, or use PostgreSQL and its migrations.)
     /// </summary>
     internal static async Task CreateMissingSqliteTablesAsync(RelevanceDbContext db, CancellationToken ct)
     {
@@ -83,7 +85,7 @@ public sealed partial class DatabaseInitializer(
         try
         {
             await using var cmd = conn.CreateCommand();
-            cmd.CommandText = script;
+            cmd.CommandText = "BEGIN IMMEDIATE;\n" + script + "\nCOMMIT;";
             await cmd.ExecuteNonQueryAsync(ct);
         }
         finally

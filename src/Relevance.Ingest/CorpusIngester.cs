@@ -32,6 +32,9 @@ public sealed partial class CorpusIngester(
         .SelectMany(r => r.Extensions.Select(e => (Extension: e, Reader: r)))
         .ToDictionary(x => x.Extension, x => x.Reader, StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Ids are a unique key: PostgreSQL refuses index entries beyond ~2,700 bytes, which would fail the whole batch.</summary>
+    internal const int MaxExternalIdChars = 600;
+
     public async Task<IngestSummary> IngestAsync(Guid runId, string corpusPath, CancellationToken ct = default)
     {
         using var activity = RelevanceTelemetry.Source.StartActivity("ingest corpus");
@@ -42,6 +45,7 @@ public sealed partial class CorpusIngester(
 
         var root = Path.GetFullPath(corpusPath);
         IReadOnlyList<SourceFile> files;
+        var entries = 0;
         if (File.Exists(root))
         {
             var info = new FileInfo(root);
@@ -49,7 +53,15 @@ public sealed partial class CorpusIngester(
         }
         else if (Directory.Exists(root))
         {
-            files = Enumerate(root);
+            (var listed, var problems) = CorpusWalker.Walk(root, o.FollowLinksOutsideRoot);
+            files = listed;
+            foreach (var p in problems)
+            {
+                if (p.Skipped) state.FilesSkipped++;
+                else state.FilesFailed++;
+                state.Fail(p.Subject, p.Reason, p.Skipped ? "skipped" : null);
+            }
+            entries = problems.Count;
         }
         else
         {
@@ -71,7 +83,7 @@ public sealed partial class CorpusIngester(
         {
             RunId = runId,
             CorpusPath = root,
-            Files = files.Count,
+            Files = files.Count + entries,
             FilesIngested = state.FilesIngested,
             FilesFailed = state.FilesFailed,
             FilesSkipped = state.FilesSkipped,
@@ -100,6 +112,13 @@ public sealed partial class CorpusIngester(
                 "skipped");
             return;
         }
+        if (file.Length == 0)
+        {
+            // Checked before any reader opens it: a FIFO or a device also reports 0 bytes, and reading one would never end.
+            state.FilesFailed++;
+            state.Fail(file.RelativePath, "The file is empty (0 bytes).");
+            return;
+        }
         if (reader.WholeFileLimit && file.Length > state.Options.MaxFileBytes)
         {
             state.FilesFailed++;
@@ -122,7 +141,15 @@ public sealed partial class CorpusIngester(
                         failures++;
                         state.Fail(failed.Subject, failed.Reason, failed.Detail);
                         break;
-                    case ReadOutcome.Parsed { Document: var document }:
+                    case ReadOutcome.Parsed { Document: var parsed }:
+                        var document = TextSanitizer.Clean(parsed);
+                        if (document.ExternalId.Length > MaxExternalIdChars)
+                        {
+                            failures++;
+                            state.Fail(document.Path.Length > MaxExternalIdChars ? $"{file.RelativePath}#{document.ExternalId[..64]}…" : document.Path,
+                                $"The document id is {document.ExternalId.Length:N0} characters long, over the limit of {MaxExternalIdChars}; the document was not ingested.");
+                            break;
+                        }
                         if (state.SeenIds.TryGetValue(document.ExternalId, out var firstSource))
                         {
                             failures++;
@@ -256,26 +283,6 @@ public sealed partial class CorpusIngester(
             MetadataJson = JsonSerializer.Serialize(d.Metadata),
             PassageCount = passages,
         };
-    }
-
-    private static List<SourceFile> Enumerate(string root)
-    {
-        var enumeration = new EnumerationOptions
-        {
-            RecurseSubdirectories = true,
-            IgnoreInaccessible = false,
-            AttributesToSkip = 0, // hidden files are counted too: nothing is silently skipped
-            ReturnSpecialDirectories = false,
-        };
-        return Directory.EnumerateFiles(root, "*", enumeration)
-            .Select(full =>
-            {
-                var relative = Path.GetRelativePath(root, full).Replace('\\', '/');
-                var slash = relative.IndexOf('/');
-                return new SourceFile(full, relative, slash > 0 ? relative[..slash] : null, new FileInfo(full).Length);
-            })
-            .OrderBy(f => f.RelativePath, StringComparer.Ordinal)
-            .ToList();
     }
 
     private async Task<HashSet<string>> ExistingFailureSubjectsAsync(Guid runId, CancellationToken ct)

@@ -69,12 +69,21 @@ public sealed class ModelVersionRegistry(IDbContextFactory<RelevanceDbContext> f
     }
 
     /// <summary>
-    /// Resolves a CLI argument: a version id, a sha256 (or its prefix), "base", or a directory (registered).
+    /// Resolves a CLI argument: a version id, a sha256 (or its prefix), "base", "current" (the promoted version;
+    /// an error when none is), or a directory (registered).
     /// </summary>
     public async Task<ModelVersion> ResolveAsync(string model, CancellationToken ct = default)
     {
         if (model.Equals("base", StringComparison.OrdinalIgnoreCase) || model.Equals(BaseEncoder.MiniLmName, StringComparison.OrdinalIgnoreCase)) return await EnsureBaseAsync(ct);
-        if (model.Equals("current", StringComparison.OrdinalIgnoreCase)) return await CurrentAsync(ct);
+        if (model.Equals("current", StringComparison.OrdinalIgnoreCase))
+        {
+            // Asked for by name, "current" must be a promoted version: silently labeling with the base encoder
+            // would give zero-shot labels to someone who believes they come from the trained model.
+            await using var current = await factory.CreateDbContextAsync(ct);
+            return await current.ModelVersions.AsNoTracking().Where(m => m.Status == ModelVersionStatus.Promoted)
+                       .OrderByDescending(m => m.PromotedAt).FirstOrDefaultAsync(ct)
+                   ?? throw new InvalidOperationException("No model version has been promoted yet, so there is no 'current' one. Pass --model base for the zero-shot base encoder, or a model version id, sha256 prefix or directory.");
+        }
         if (Directory.Exists(model)) return await RegisterAsync(ModelVersionDirectory.Open(model), ct: ct);
         await using var db = await factory.CreateDbContextAsync(ct);
         if (Guid.TryParse(model, out var id))

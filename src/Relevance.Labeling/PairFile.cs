@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Relevance.Data;
 using Relevance.Slm;
 
 namespace Relevance.Labeling;
@@ -14,14 +15,19 @@ public static class PairFile
 {
     public static async IAsyncEnumerable<(int Line, ScoringPair? Pair, PairLineError? Error)> ReadAsync(string path, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
     {
-        using var reader = new StreamReader(path);
-        var line = 0;
-        while (await reader.ReadLineAsync(ct) is { } text)
+        foreach (var line in TextLines.Read(path))
         {
-            line++;
-            if (string.IsNullOrWhiteSpace(text)) continue;
-            var (pair, error) = Parse(text);
-            yield return (line, pair, error is null ? null : new PairLineError(line, error));
+            ct.ThrowIfCancellationRequested();
+            // The reads are synchronous (buffered, one line at a time); let the consumer's awaits interleave now and then.
+            if (line.Number % 4096 == 0) await Task.Yield();
+            if (line.Error is { } unreadable)
+            {
+                yield return (line.Number, null, new PairLineError(line.Number, unreadable));
+                continue;
+            }
+            if (string.IsNullOrWhiteSpace(line.Text)) continue;
+            var (pair, error) = Parse(line.Text);
+            yield return (line.Number, pair, error is null ? null : new PairLineError(line.Number, error));
         }
     }
 
@@ -43,6 +49,11 @@ public static class PairFile
         catch (JsonException ex)
         {
             return (null, "invalid JSON: " + ex.Message.Split('\n')[0]);
+        }
+        catch (InvalidOperationException)
+        {
+            // System.Text.Json parses an escaped lone surrogate ("\ud800") but cannot make a string of it.
+            return (null, "text that is not valid Unicode (an escaped lone surrogate such as \\ud800?)");
         }
     }
 

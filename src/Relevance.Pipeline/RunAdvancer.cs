@@ -29,16 +29,38 @@ public sealed partial class RunAdvancer(
         var progress = await coordinator.ProgressAsync(runId, ct);
         if (progress.Values.Any(p => p.Pending > 0)) return;
         var requestId = NewDeterministicGuid(runId, TrainGate);
+        if (!await coordinator.HasGateAsync(runId, TrainGate, ct) && !await AnyJudgmentAsync(runId, ct))
+        {
+            // Every unit ended and none produced a grade: training would fail on every attempt, and the run would wait for ever.
+            await coordinator.FailRunAsync(publish, runId, "no teacher judgments to train on: " + await coordinator.ExplainAsync(runId, ct), ct);
+            return;
+        }
         // Passed before: normally its training request is recorded and there is nothing to do. Without one,
         // the attempt that passed the gate lost its publish (RabbitMQ went away in between) and its event
         // came back for exactly this: publish again. The request id is fixed and the training stage records
         // it once, so a concurrent consumer that also publishes asks for nothing twice.
-        if (!await coordinator.PassGateAsync(runId, TrainGate, ct) && await TrainingRequestExistsAsync(requestId, ct)) return;
+        var passed = await coordinator.PassGateAsync(runId, TrainGate, ct);
+        if (!passed && await TrainingRequestExistsAsync(requestId, ct)) return;
 
         var settings = await coordinator.SettingsAsync(runId, ct);
         await coordinator.AssignHeldOutSplitAsync(runId, settings, ct);
+        // Checked by the attempt that passes the gate; one publishing again after a lost publish found it fine then.
+        if (passed && !await AnyJudgmentAsync(runId, ct, split: "train"))
+        {
+            await coordinator.FailRunAsync(publish, runId, "every graded pair belongs to a held-out query, so there is nothing to train on (a run needs at least two queries with grades): " + await coordinator.ExplainAsync(runId, ct), ct);
+            return;
+        }
         LogTraining(runId, requestId);
         await publish.Publish(new TrainModelVersion(requestId, runId, await TeacherOfRunAsync(runId, settings, ct), null, settings.Training), ct);
+    }
+
+    private async Task<bool> AnyJudgmentAsync(Guid runId, CancellationToken ct, string? split = null)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var judged = db.TeacherJudgments.Where(j => j.RunId == runId && j.PairId != null);
+        return split is null
+            ? await judged.AnyAsync(ct)
+            : await judged.Join(db.Pairs.Where(p => p.Split == split), j => j.PairId, p => (long?)p.Id, (j, p) => j.Id).AnyAsync(ct);
     }
 
     private async Task<bool> TrainingRequestExistsAsync(Guid requestId, CancellationToken ct)

@@ -197,6 +197,42 @@ public sealed partial class RunCoordinator(
         await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, status).SetProperty(r => r.CompletedAt, completedAt), ct);
     }
 
+    /// <summary>
+    /// Ends a run that cannot progress as failed, with the reason as a failure row of the pipeline (what the
+    /// summary and a rerun show); does nothing to a run that already ended. True when this call ended it.
+    /// </summary>
+    public async Task<bool> FailRunAsync(IPublishEndpoint publish, Guid runId, string reason, CancellationToken ct)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var now = DateTime.UtcNow;
+        var ended = await db.Runs.Where(r => r.Id == runId && r.Status == RunStatus.Running)
+            .ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, RunStatus.Failed).SetProperty(r => r.CompletedAt, now), ct) == 1;
+        if (!ended) return false;
+        db.Failures.Add(new Failure { RunId = runId, Stage = PipelineStageName, Subject = "run", Reason = reason, CreatedAt = now });
+        await db.SaveChangesAsync(ct);
+        LogRunFailed(runId, reason);
+        await publish.Publish(new RunCompleted(runId, "failed: " + reason), ct);
+        return true;
+    }
+
+    /// <summary>The stage name of the pipeline's own failure rows (a run that could not progress).</summary>
+    public const string PipelineStageName = "pipeline";
+
+    /// <summary>Why nothing came out of the work so far: per-stage counts and the first recorded failure.</summary>
+    public async Task<string> ExplainAsync(Guid runId, CancellationToken ct)
+    {
+        var progress = await ProgressAsync(runId, ct);
+        var parts = new[] { IngestStage, SynthesisStage, NegativesStage, TeacherStage }
+            .Where(progress.ContainsKey)
+            .Select(s => $"{s} {progress[s].Done} done / {progress[s].Failed} failed");
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var queries = await db.Queries.CountAsync(q => q.RunId == runId, ct);
+        var pairs = await db.Pairs.CountAsync(p => p.RunId == runId, ct);
+        var first = await db.Failures.AsNoTracking().Where(f => f.RunId == runId).OrderBy(f => f.Id).Select(f => new { f.Stage, f.Reason }).FirstOrDefaultAsync(ct);
+        var why = first is null ? "" : $"; first failure ({first.Stage}): {(first.Reason.Length > 300 ? first.Reason[..300] + "…" : first.Reason)}";
+        return string.Join(", ", parts) + $"; {queries} queries, {pairs} pairs" + why;
+    }
+
     /// <summary>Marks a run completed unless it already ended; true when it did.</summary>
     public async Task<bool> CompleteRunIfRunningAsync(Guid runId, CancellationToken ct)
     {
@@ -229,6 +265,9 @@ public sealed partial class RunCoordinator(
         }
         return h;
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId} cannot progress and ends as failed: {Reason}")]
+    private partial void LogRunFailed(Guid runId, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: {HeldOut} of {Queries} queries held out for evaluation")]
     private partial void LogHeldOut(Guid runId, int heldOut, int queries);

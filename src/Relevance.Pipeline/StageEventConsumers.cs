@@ -16,6 +16,14 @@ public sealed class CorpusIngestedConsumer(RunCoordinator coordinator, RunAdvanc
         {
             var settings = await coordinator.SettingsAsync(m.RunId, ct);
             var seeds = await coordinator.SeedPassagesAsync(m.RunId, settings, ct);
+            if (seeds.Count == 0)
+            {
+                await coordinator.CompleteAsync(m.RunId, RunCoordinator.IngestStage, WorkKeys.Ingest(m.RunId), false, null, ct);
+                await coordinator.FailRunAsync(context, m.RunId,
+                    $"ingestion gave {m.Documents} documents and {m.Passages} passages ({m.Failures} failures) but no seed passage of at least {settings.MinSeedWords} words to synthesize queries from: " +
+                    await coordinator.ExplainAsync(m.RunId, ct), ct);
+                return;
+            }
             await coordinator.DispatchAsync(context, m.RunId, RunCoordinator.SynthesisStage,
                 seeds.Select(id => new SynthesizeQueries(m.RunId, id, settings.QueriesPerPassage)).ToList(), ct);
             await coordinator.PassGateAsync(m.RunId, RunAdvancer.SynthesisDispatched, ct);
@@ -72,6 +80,11 @@ public sealed class StageFailedConsumer(RunCoordinator coordinator, RunAdvancer 
     {
         var m = context.Message;
         if (m.RunId is not { } runId || m.WorkKey is null) return;
+        if (m.WorkKey.StartsWith("training:", StringComparison.Ordinal))
+        {
+            await coordinator.FailRunAsync(context, runId, "training failed: " + m.Reason, context.CancellationToken);
+            return;
+        }
         var stage = m.WorkKey.Split(':')[0] switch
         {
             "ingest" => RunCoordinator.IngestStage,
@@ -84,8 +97,7 @@ public sealed class StageFailedConsumer(RunCoordinator coordinator, RunAdvancer 
         await coordinator.CompleteAsync(runId, stage, m.WorkKey, true, m.Reason, context.CancellationToken);
         if (stage == RunCoordinator.IngestStage)
         {
-            await coordinator.MarkRunAsync(runId, Data.Entities.RunStatus.Failed, context.CancellationToken);
-            await context.Publish(new RunCompleted(runId, "failed: ingestion failed: " + m.Reason), context.CancellationToken);
+            await coordinator.FailRunAsync(context, runId, "ingestion failed: " + m.Reason, context.CancellationToken);
             return;
         }
         await advancer.TryAdvanceAsync(context, runId, context.CancellationToken);

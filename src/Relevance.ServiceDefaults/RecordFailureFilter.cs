@@ -55,14 +55,24 @@ public sealed partial class RecordFailureFilter(IServiceProvider services) : IFi
 {
     private readonly ILogger _logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<RecordFailureFilter>();
 
-    /// <summary>Replaces the endpoint's error pipe with: record, generate fault, move to the error queue.</summary>
-    public static void Configure(IReceiveEndpointConfigurator endpoint, IServiceProvider services) =>
+    /// <summary>
+    /// Replaces the endpoint's error pipe with: record, generate fault, move to the error queue; and its
+    /// dead-letter pipe (a message no consumer of the endpoint takes) with: record, move to the skipped queue.
+    /// </summary>
+    public static void Configure(IReceiveEndpointConfigurator endpoint, IServiceProvider services)
+    {
         endpoint.ConfigureError(x =>
         {
             x.UseFilter(new RecordFailureFilter(services));
             x.UseFilter(new GenerateFaultFilter());
             x.UseFilter(new ErrorTransportFilter());
         });
+        endpoint.ConfigureDeadLetter(x =>
+        {
+            x.UseFilter(new RecordSkippedFilter(services));
+            x.UseFilter(new DeadLetterTransportFilter());
+        });
+    }
 
     public async Task Send(ExceptionReceiveContext context, IPipe<ExceptionReceiveContext> next)
     {
@@ -105,5 +115,53 @@ public sealed partial class RecordFailureFilter(IServiceProvider services) : IFi
     private partial void LogFailed(string stage, string messageType, string reason);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "{Stage}: could not record a failure row")]
+    private partial void LogNotRecorded(Exception ex, string stage);
+}
+
+/// <summary>
+/// The first filter of every endpoint's dead-letter pipe: a message that reached the endpoint but that no
+/// consumer takes (an envelope naming no message type we know) is counted and gets a failure row like a
+/// message that failed, before MassTransit moves it to the endpoint's <c>_skipped</c> queue.
+/// </summary>
+public sealed partial class RecordSkippedFilter(IServiceProvider services) : IFilter<ReceiveContext>
+{
+    private readonly ILogger _logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<RecordSkippedFilter>();
+
+    public async Task Send(ReceiveContext context, IPipe<ReceiveContext> next)
+    {
+        var stage = context.InputAddress is { } address ? address.AbsolutePath.Trim('/').Split('/').Last() : "unknown";
+        var types = context.TryGetPayload<ConsumeContext>(out var consume) ? string.Join(", ", consume.SupportedMessageTypes) : "";
+        var reason = $"No consumer of '{stage}' takes this message (message types: {(types.Length == 0 ? "none named" : types)}); it was moved to {stage}_skipped.";
+        LogSkipped(stage, reason);
+        RelevanceTelemetry.Failures.Add(1, new TagList { { "stage", stage }, { "kind", "skipped" } });
+        try
+        {
+            var factory = services.GetRequiredService<IDbContextFactory<RelevanceDbContext>>();
+            await using var db = await factory.CreateDbContextAsync(CancellationToken.None);
+            db.Failures.Add(new Failure
+            {
+                Stage = stage,
+                Subject = $"skipped:{context.GetMessageId()?.ToString() ?? "no message id"}",
+                Reason = reason,
+                Detail = $"content type {context.ContentType?.ToString() ?? "none"}, {context.Body.Length} bytes",
+                CreatedAt = DateTime.UtcNow,
+            });
+            await db.SaveChangesAsync(CancellationToken.None);
+            await services.GetRequiredService<IBus>().Publish(new StageFailed(null, stage, "skipped message", reason, null), CancellationToken.None);
+        }
+        catch (Exception recordEx)
+        {
+            // The message still reaches the skipped queue; the log says why the row is missing.
+            LogNotRecorded(recordEx, stage);
+        }
+        await next.Send(context);
+    }
+
+    public void Probe(ProbeContext context) => context.CreateFilterScope("recordSkipped");
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Stage}: {Reason}")]
+    private partial void LogSkipped(string stage, string reason);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "{Stage}: could not record a failure row for a skipped message")]
     private partial void LogNotRecorded(Exception ex, string stage);
 }

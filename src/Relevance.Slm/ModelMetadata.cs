@@ -53,8 +53,10 @@ public sealed class ModelMetadata
     public string Pooling { get; set; } = Relevance.Slm.Pooling.Mean;
     /// <summary>Bi-encoder: prepended to queries before tokenising (Arctic's instruction); empty for MiniLM.</summary>
     public string QueryPrefix { get; set; } = "";
-    /// <summary>sha256 (hex) of model.onnx, when the writer recorded it.</summary>
+    /// <summary>The version's identity (<see cref="ModelVersionDirectory.Identity"/>), when the writer recorded it; in versions without <see cref="Identity"/>, the sha256 of model.onnx alone.</summary>
     public string? Sha256 { get; set; }
+    /// <summary>What <see cref="Sha256"/> covers: <see cref="ModelVersionDirectory.IdentityScheme"/>; null in versions written before it covered more than model.onnx.</summary>
+    public string? Identity { get; set; }
     public string? ParentSha256 { get; set; }
     public DateTime? CreatedAt { get; set; }
 

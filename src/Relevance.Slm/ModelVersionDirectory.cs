@@ -1,4 +1,7 @@
 using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Relevance.Slm;
 
@@ -6,8 +9,13 @@ namespace Relevance.Slm;
 public sealed class ModelIntegrityException(string message) : Exception(message);
 
 /// <summary>
-/// A model version on disk: <c>model.onnx</c>, <c>vocab.txt</c> and <c>metadata.json</c> in one
-/// directory, addressed by the sha256 of model.onnx (under the artifact root: <c>models/&lt;sha256&gt;/</c>).
+/// A model version on disk: <c>model.onnx</c>, <c>vocab.txt</c> and <c>metadata.json</c> in one directory,
+/// addressed by its identity (under the artifact root: <c>models/&lt;identity&gt;/</c>). The identity is a sha256
+/// over all three files, because each changes the labels: a shuffled vocabulary or edited grade thresholds
+/// under an unchanged id would change every label filed under that id. Only the bookkeeping fields of the
+/// metadata (<c>name</c>, <c>createdAt</c> and the recorded <c>sha256</c> itself) are left out, so a version
+/// can be renamed. Versions written before this (no <c>identity</c> field) are still opened, checked on
+/// model.onnx alone as then, and say so through <see cref="CoversAllFiles"/>.
 /// </summary>
 public sealed record ModelVersionDirectory(string Path, ModelMetadata Metadata, string Sha256)
 {
@@ -15,11 +23,19 @@ public sealed record ModelVersionDirectory(string Path, ModelMetadata Metadata, 
     public const string VocabFile = "vocab.txt";
     public const string MetadataFile = "metadata.json";
 
+    /// <summary>Recorded in metadata.json as <c>identity</c>: what the version's sha256 covers.</summary>
+    public const string IdentityScheme = "sha256 of model.onnx, vocab.txt and metadata.json (all but name, createdAt, sha256) v1";
+
+    private static readonly string[] Bookkeeping = ["sha256", "name", "createdAt"];
+
     public string ModelPath => System.IO.Path.Combine(Path, ModelFile);
     public string VocabPath => System.IO.Path.Combine(Path, VocabFile);
 
+    /// <summary>False for a version written before its identity covered vocab.txt and metadata.json.</summary>
+    public bool CoversAllFiles { get; init; }
+
     /// <summary>
-    /// Opens a directory and checks model.onnx against <paramref name="expectedSha256"/> (the registry's
+    /// Opens a directory and checks its identity against <paramref name="expectedSha256"/> (the registry's
     /// value), else against metadata's sha256, else against a directory named by a sha256. With none of
     /// those there is nothing to verify against and the caller is told through <see cref="Verified"/>.
     /// </summary>
@@ -34,16 +50,37 @@ public sealed record ModelVersionDirectory(string Path, ModelMetadata Metadata, 
                 throw new FileNotFoundException($"Model version directory {full} lacks {file} (a model version is model.onnx + vocab.txt + metadata.json).");
             }
         }
-        var metadata = ModelMetadata.Read(System.IO.Path.Combine(full, MetadataFile));
-        var actual = ComputeSha256(System.IO.Path.Combine(full, ModelFile));
+        var metadataPath = System.IO.Path.Combine(full, MetadataFile);
+        var metadataText = File.ReadAllText(metadataPath);
+        var metadata = ModelMetadata.Read(metadataPath);
+        var modelSha = ComputeSha256(System.IO.Path.Combine(full, ModelFile));
+        var covers = metadata.Identity switch
+        {
+            null => ModelFile,
+            IdentityScheme => $"{ModelFile}, {VocabFile} and {MetadataFile}",
+            var other => throw new ModelIntegrityException($"Model version at {full}: its metadata says its identity is '{other}', which this version of the code does not know; refusing to load it."),
+        };
+        var actual = metadata.Identity is null
+            ? modelSha
+            : Identity(modelSha, ComputeSha256(System.IO.Path.Combine(full, VocabFile)), metadataText);
         var dirName = System.IO.Path.GetFileName(full.TrimEnd(System.IO.Path.DirectorySeparatorChar));
         var expected = expectedSha256 ?? metadata.Sha256 ?? (IsSha256(dirName) ? dirName : null);
         if (expected is not null && !string.Equals(expected, actual, StringComparison.OrdinalIgnoreCase))
         {
             throw new ModelIntegrityException(
-                $"Model version at {full}: sha256 of {ModelFile} is {actual}, expected {expected}. The file was changed or replaced; refusing to load it.");
+                $"Model version at {full}: the sha256 of {covers} is {actual}, expected {expected}. A file was changed or replaced; refusing to load it.");
         }
-        return new ModelVersionDirectory(full, metadata, actual) { Verified = expected is not null };
+        return new ModelVersionDirectory(full, metadata, actual) { Verified = expected is not null, CoversAllFiles = metadata.Identity is not null };
+    }
+
+    /// <summary>The identity of a version from the sha256 of its model and vocabulary and the text of its metadata.</summary>
+    public static string Identity(string modelSha256, string vocabSha256, string metadataJson)
+    {
+        var metadata = JsonNode.Parse(metadataJson) as JsonObject ?? throw new InvalidDataException("metadata.json is not a JSON object.");
+        foreach (var key in metadata.Select(p => p.Key).Where(k => Bookkeeping.Contains(k, StringComparer.OrdinalIgnoreCase)).ToList()) metadata.Remove(key);
+        var canonical = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(metadata.ToJsonString())));
+        var manifest = $"{IdentityScheme}\n{ModelFile} {modelSha256}\n{VocabFile} {vocabSha256}\n{MetadataFile} {canonical}\n";
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(manifest)));
     }
 
     /// <summary>Whether the sha256 was checked against a recorded value (false: nothing recorded it).</summary>
@@ -58,22 +95,21 @@ public sealed record ModelVersionDirectory(string Path, ModelMetadata Metadata, 
     public static bool IsSha256(string s) => s.Length == 64 && s.All(Uri.IsHexDigit);
 
     /// <summary>
-    /// Writes a version into <c>&lt;modelsRoot&gt;/&lt;sha256&gt;/</c> (atomically: a temp directory then a
+    /// Writes a version into <c>&lt;modelsRoot&gt;/&lt;identity&gt;/</c> (atomically: a temp directory then a
     /// rename) and returns it; an existing identical version is reused.
     /// </summary>
     public static ModelVersionDirectory Write(string modelsRoot, byte[] model, Stream vocab, ModelMetadata metadata)
     {
-        var sha = Convert.ToHexStringLower(SHA256.HashData(model));
+        var vocabBytes = ReadAll(vocab);
+        var (sha, metadataText) = Stamp(model, vocabBytes, metadata);
         var target = System.IO.Path.Combine(modelsRoot, sha);
         if (Directory.Exists(target) && File.Exists(System.IO.Path.Combine(target, MetadataFile))) return Open(target, sha);
         Directory.CreateDirectory(modelsRoot);
         var tmp = System.IO.Path.Combine(modelsRoot, $".tmp-{sha[..12]}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(tmp);
         File.WriteAllBytes(System.IO.Path.Combine(tmp, ModelFile), model);
-        using (var file = File.Create(System.IO.Path.Combine(tmp, VocabFile))) vocab.CopyTo(file);
-        metadata.Sha256 = sha;
-        metadata.CreatedAt ??= DateTime.UtcNow;
-        metadata.Write(System.IO.Path.Combine(tmp, MetadataFile));
+        File.WriteAllBytes(System.IO.Path.Combine(tmp, VocabFile), vocabBytes);
+        File.WriteAllText(System.IO.Path.Combine(tmp, MetadataFile), metadataText);
         try
         {
             Directory.Move(tmp, target);
@@ -84,6 +120,45 @@ public sealed record ModelVersionDirectory(string Path, ModelMetadata Metadata, 
             Directory.Delete(tmp, recursive: true);
         }
         return Open(target, sha);
+    }
+
+    /// <summary>
+    /// Writes a version into <paramref name="directory"/> itself (the CLI's <c>--out</c>), each file through a
+    /// temporary file and a rename, metadata.json last; other files in the directory are left alone.
+    /// </summary>
+    public static ModelVersionDirectory WriteInto(string directory, byte[] model, Stream vocab, ModelMetadata metadata)
+    {
+        var vocabBytes = ReadAll(vocab);
+        var (sha, metadataText) = Stamp(model, vocabBytes, metadata);
+        Directory.CreateDirectory(directory);
+        void Put(string name, Action<string> write)
+        {
+            var tmp = System.IO.Path.Combine(directory, $".{name}.{Guid.NewGuid():N}.tmp");
+            write(tmp);
+            File.Move(tmp, System.IO.Path.Combine(directory, name), overwrite: true);
+        }
+        Put(ModelFile, t => File.WriteAllBytes(t, model));
+        Put(VocabFile, t => File.WriteAllBytes(t, vocabBytes));
+        Put(MetadataFile, t => File.WriteAllText(t, metadataText));
+        return Open(directory, sha);
+    }
+
+    /// <summary>Records the identity scheme and the identity in <paramref name="metadata"/>; returns the identity and the metadata text to write.</summary>
+    private static (string Sha256, string MetadataText) Stamp(byte[] model, byte[] vocab, ModelMetadata metadata)
+    {
+        metadata.Identity = IdentityScheme;
+        metadata.CreatedAt ??= DateTime.UtcNow;
+        metadata.Sha256 = null;
+        var sha = Identity(Convert.ToHexStringLower(SHA256.HashData(model)), Convert.ToHexStringLower(SHA256.HashData(vocab)), JsonSerializer.Serialize(metadata, ModelMetadata.Json));
+        metadata.Sha256 = sha;
+        return (sha, JsonSerializer.Serialize(metadata, ModelMetadata.Json));
+    }
+
+    private static byte[] ReadAll(Stream stream)
+    {
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        return buffer.ToArray();
     }
 
     /// <summary>An int8 copy of this version (see <see cref="Onnx.DynamicInt8Quantizer"/>) beside it under <paramref name="modelsRoot"/>.</summary>

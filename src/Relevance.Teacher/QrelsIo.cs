@@ -7,8 +7,12 @@ using Relevance.Data.Entities;
 
 namespace Relevance.Teacher;
 
-/// <summary>Counts from an import: lines read, judgments stored, judgments already present, rejected lines.</summary>
-public sealed record QrelsImportResult(int Lines, int Inserted, int AlreadyPresent, IReadOnlyList<string> Errors);
+/// <summary>
+/// Counts from an import: lines read, judgments stored, judgments already present (the same grade and score),
+/// rejected lines, and conflicts: lines whose pair is already stored for that teacher with another grade or
+/// score (the stored judgment is kept; import under another teacher name to keep both).
+/// </summary>
+public sealed record QrelsImportResult(int Lines, int Inserted, int AlreadyPresent, IReadOnlyList<string> Errors, IReadOnlyList<string> Conflicts);
 
 /// <summary>
 /// Teacher judgments in and out as TREC qrels (<c>qid 0 pid grade</c>) or JSONL
@@ -24,33 +28,44 @@ public sealed class QrelsIo(IDbContextFactory<RelevanceDbContext> factory, BulkW
     public async Task<QrelsImportResult> ImportAsync(string path, string teacher, string promptVersion = ImportedPromptVersion, CancellationToken ct = default)
     {
         var jsonl = path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
-        var rows = new Dictionary<(string, string), TeacherJudgment>();
+        var rows = new Dictionary<(string, string), (TeacherJudgment Row, int Line)>();
         var errors = new List<string>();
         var lines = 0;
         var now = DateTime.UtcNow;
-        foreach (var line in await File.ReadAllLinesAsync(path, ct))
+        // Line by line: a bad line is reported with its number and the rest of the file is still imported.
+        foreach (var line in TextLines.Read(path))
         {
-            lines++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            var parsed = jsonl ? ParseJson(line, teacher) : ParseQrel(line);
-            if (parsed.Error is { } e) { errors.Add($"line {lines}: {e}"); continue; }
+            ct.ThrowIfCancellationRequested();
+            lines = line.Number;
+            if (line.Error is { } unreadable) { errors.Add($"line {line.Number}: {unreadable}"); continue; }
+            if (string.IsNullOrWhiteSpace(line.Text)) continue;
+            var parsed = jsonl ? ParseJson(line.Text, teacher) : ParseQrel(line.Text);
+            if (parsed.Error is { } e) { errors.Add($"line {line.Number}: {e}"); continue; }
             var key = (parsed.Qid!, parsed.Pid!);
-            if (rows.ContainsKey(key)) { errors.Add($"line {lines}: duplicate judgment for qid {key.Item1} pid {key.Item2}"); continue; }
-            rows[key] = new TeacherJudgment
+            if (rows.TryGetValue(key, out var first)) { errors.Add($"line {line.Number}: duplicate judgment for qid {key.Item1} pid {key.Item2} (first on line {first.Line})"); continue; }
+            rows[key] = (new TeacherJudgment
             {
                 Qid = parsed.Qid!, Pid = parsed.Pid!, Teacher = parsed.Teacher ?? teacher, PromptVersion = promptVersion,
                 Grade = parsed.Grade, Score = parsed.Score ?? parsed.Grade, Samples = 1, CreatedAt = now,
-            };
+            }, line.Number);
         }
         // RunId is null for imports and NULLs never collide in a unique index, so the key check is ours.
         await using var db = await factory.CreateDbContextAsync(ct);
-        var teachers = rows.Values.Select(r => r.Teacher).Distinct().ToList();
+        var teachers = rows.Values.Select(r => r.Row.Teacher).Distinct().ToList();
         var existing = (await db.TeacherJudgments.Where(j => j.RunId == null && teachers.Contains(j.Teacher) && j.PromptVersion == promptVersion)
-            .Select(j => new { j.Teacher, j.Qid, j.Pid }).ToListAsync(ct))
-            .Select(j => (j.Teacher, j.Qid, j.Pid)).ToHashSet();
-        var fresh = rows.Values.Where(r => !existing.Contains((r.Teacher, r.Qid, r.Pid))).ToList();
+            .Select(j => new { j.Teacher, j.Qid, j.Pid, j.Grade, j.Score }).ToListAsync(ct))
+            .ToDictionary(j => (j.Teacher, j.Qid, j.Pid), j => (j.Grade, j.Score));
+        var fresh = new List<TeacherJudgment>();
+        var same = 0;
+        var conflicts = new List<string>();
+        foreach (var (row, line) in rows.Values.OrderBy(r => r.Line))
+        {
+            if (!existing.TryGetValue((row.Teacher, row.Qid, row.Pid), out var stored)) fresh.Add(row);
+            else if (stored.Grade == row.Grade && Math.Abs(stored.Score - row.Score) < 1e-9) same++;
+            else conflicts.Add($"line {line}: qid {row.Qid} pid {row.Pid}: grade {row.Grade} (score {row.Score.ToString("0.###", CultureInfo.InvariantCulture)}) here, but teacher '{row.Teacher}' already has grade {stored.Grade} (score {stored.Score.ToString("0.###", CultureInfo.InvariantCulture)}); the stored one is kept");
+        }
         var inserted = await writer.InsertIgnoreDuplicatesAsync(fresh, ct);
-        return new QrelsImportResult(lines, inserted, rows.Count - fresh.Count, errors);
+        return new QrelsImportResult(lines, inserted, same, errors, conflicts);
     }
 
     /// <summary>Writes the judgments of one teacher (optionally one run) and returns how many.</summary>
@@ -71,7 +86,8 @@ public sealed class QrelsIo(IDbContextFactory<RelevanceDbContext> factory, BulkW
         {
             if (jsonl)
             {
-                sb.Append(JsonSerializer.Serialize(new { qid = r.Qid, pid = r.Pid, grade = r.Grade, score = r.Score, teacher = r.Teacher, prompt_version = r.PromptVersion,
+                // A non-finite score (stored before imports checked for them) is written as null: JSON has no infinity.
+                sb.Append(JsonSerializer.Serialize(new { qid = r.Qid, pid = r.Pid, grade = r.Grade, score = double.IsFinite(r.Score) ? r.Score : (double?)null, teacher = r.Teacher, prompt_version = r.PromptVersion,
                     distribution = r.DistributionJson is null ? null : JsonSerializer.Deserialize<double[]>(r.DistributionJson),
                     input_tokens = r.InputTokens, output_tokens = r.OutputTokens, cost_usd = r.CostUsd })).Append('\n');
             }
@@ -80,8 +96,7 @@ public sealed class QrelsIo(IDbContextFactory<RelevanceDbContext> factory, BulkW
                 sb.Append(r.Qid).Append(" 0 ").Append(r.Pid).Append(' ').Append(r.Grade.ToString(CultureInfo.InvariantCulture)).Append('\n');
             }
         }
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        await File.WriteAllTextAsync(path, sb.ToString(), new UTF8Encoding(false), ct);
+        await OutputFile.WriteAllTextAsync(path, sb.ToString(), ct);
         return ordered.Count;
     }
 
@@ -100,21 +115,49 @@ public sealed class QrelsIo(IDbContextFactory<RelevanceDbContext> factory, BulkW
 
     private static Parsed ParseJson(string line, string teacher)
     {
+        static Parsed Bad(string error) => new(null, null, 0, null, null, error);
         try
         {
             using var doc = JsonDocument.Parse(line);
             var r = doc.RootElement;
-            string? Str(string name) => r.TryGetProperty(name, out var v) ? (v.ValueKind == JsonValueKind.String ? v.GetString() : v.GetRawText()) : null;
-            var qid = Str("qid");
-            var pid = Str("pid");
-            if (qid is null || pid is null) return new(null, null, 0, null, null, "qid and pid are required");
-            if (!r.TryGetProperty("grade", out var gv) || !gv.TryGetInt32(out var g) || g is < 0 or > 3) return new(null, null, 0, null, null, "grade must be an integer 0-3");
-            double? score = r.TryGetProperty("score", out var sv) && sv.ValueKind == JsonValueKind.Number ? sv.GetDouble() : null;
-            return new(qid, pid, g, score, Str("teacher") ?? teacher, null);
+            if (r.ValueKind != JsonValueKind.Object) return Bad("not a JSON object");
+            string? Id(string name) => r.TryGetProperty(name, out var v) ? v.ValueKind switch
+            {
+                JsonValueKind.String => v.GetString(),
+                JsonValueKind.Number => v.GetRawText(),
+                _ => null,
+            } : null;
+            var qid = Id("qid");
+            var pid = Id("pid");
+            if (string.IsNullOrWhiteSpace(qid) || string.IsNullOrWhiteSpace(pid)) return Bad("qid and pid are required (strings or numbers)");
+            if (!r.TryGetProperty("grade", out var gv)) return Bad("grade is missing");
+            if (gv.ValueKind != JsonValueKind.Number || !gv.TryGetInt32(out var g) || g is < 0 or > 3)
+            {
+                return Bad($"grade must be an integer 0-3, got {Shorten(gv.GetRawText())}{(gv.ValueKind == JsonValueKind.String ? " (a string)" : "")}");
+            }
+            double? score = null;
+            if (r.TryGetProperty("score", out var sv) && sv.ValueKind != JsonValueKind.Null)
+            {
+                // 1e400 parses as infinity, and one infinite score would make every later export of the teacher fail.
+                if (sv.ValueKind != JsonValueKind.Number || !sv.TryGetDouble(out var d) || !double.IsFinite(d))
+                {
+                    return Bad($"score must be a finite number, got {Shorten(sv.GetRawText())}");
+                }
+                score = d;
+            }
+            var named = r.TryGetProperty("teacher", out var tv) && tv.ValueKind == JsonValueKind.String ? tv.GetString() : null;
+            return new(qid, pid, g, score, named ?? teacher, null);
         }
         catch (JsonException ex)
         {
-            return new(null, null, 0, null, null, "invalid JSON: " + ex.Message);
+            return Bad("invalid JSON: " + ex.Message.Split('\n')[0]);
+        }
+        catch (InvalidOperationException)
+        {
+            // System.Text.Json parses an escaped lone surrogate ("\ud800") but cannot make a string of it.
+            return Bad("a string is not valid Unicode (an escaped lone surrogate such as \\ud800?)");
         }
     }
+
+    private static string Shorten(string s) => s.Length > 40 ? s[..40] + "…" : s;
 }

@@ -475,7 +475,7 @@ public sealed partial class TeacherBatchService(
 /// Claims teacher batches for polling. PostgreSQL: <c>FOR UPDATE SKIP LOCKED</c>, so pollers in several
 /// processes never take the same batch and never wait on each other; SQLite (one process): a conditional
 /// UPDATE per candidate. A claim is a lease (<see cref="TeacherOptions.BatchLeaseSeconds"/>): a poller that
-/// dies mid-batch only delays it. A Submitting row is claimable only once the lease has passed since it was
+/// dies mid-batch only delays it, and not at all when it was a process of this machine (<see cref="LocalProcess.IsGone"/>). A Submitting row is claimable only once the lease has passed since it was
 /// written, so a consumer still uploading is not raced.
 /// </summary>
 public sealed class TeacherBatchStore(IDbContextFactory<RelevanceDbContext> factory, TimeProvider clock)
@@ -487,6 +487,9 @@ public sealed class TeacherBatchStore(IDbContextFactory<RelevanceDbContext> fact
         var until = now + lease;
         var stale = now - lease;
         const int submitting = (int)TeacherBatchStatus.Submitting, pending = (int)TeacherBatchStatus.Pending;
+        var orphaned = (await db.TeacherBatches.AsNoTracking().Where(b => b.ClaimedUntil >= now && b.ClaimedBy != null)
+                .Select(b => new { b.Id, b.ClaimedBy }).ToListAsync(ct))
+            .Where(b => LocalProcess.IsGone(b.ClaimedBy)).Select(b => b.Id).ToArray();
         List<long> claimed;
         if (db.Database.IsNpgsql())
         {
@@ -496,7 +499,7 @@ public sealed class TeacherBatchStore(IDbContextFactory<RelevanceDbContext> fact
                 WHERE id IN (
                     SELECT id FROM teacher_batches
                     WHERE (status = {pending} OR (status = {submitting} AND updated_at < {stale}))
-                      AND (claimed_until IS NULL OR claimed_until < {now})
+                      AND (claimed_until IS NULL OR claimed_until < {now} OR id = ANY({orphaned}))
                     ORDER BY id
                     LIMIT {max}
                     FOR UPDATE SKIP LOCKED)
@@ -507,12 +510,12 @@ public sealed class TeacherBatchStore(IDbContextFactory<RelevanceDbContext> fact
         {
             var candidates = await db.TeacherBatches
                 .Where(b => (b.Status == TeacherBatchStatus.Pending || (b.Status == TeacherBatchStatus.Submitting && b.UpdatedAt < stale))
-                    && (b.ClaimedUntil == null || b.ClaimedUntil < now))
+                    && (b.ClaimedUntil == null || b.ClaimedUntil < now || orphaned.Contains(b.Id)))
                 .OrderBy(b => b.Id).Select(b => b.Id).Take(max).ToListAsync(ct);
             claimed = [];
             foreach (var id in candidates)
             {
-                var n = await db.TeacherBatches.Where(b => b.Id == id && (b.ClaimedUntil == null || b.ClaimedUntil < now))
+                var n = await db.TeacherBatches.Where(b => b.Id == id && (b.ClaimedUntil == null || b.ClaimedUntil < now || orphaned.Contains(b.Id)))
                     .ExecuteUpdateAsync(s => s.SetProperty(b => b.ClaimedBy, worker).SetProperty(b => b.ClaimedUntil, until), ct);
                 if (n == 1) claimed.Add(id);
             }
@@ -561,7 +564,8 @@ public sealed partial class TeacherBatchPoller(
         }
 
         var o = options.Value;
-        var worker = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+        // machine:pid:namespace first, so a claim of this poller is taken over at once should the process die.
+        var worker = $"{LocalProcess.Id}:{Guid.NewGuid():N}";
         if (worker.Length > 120) worker = worker[^120..];
         var interval = TimeSpan.FromSeconds(o.BatchPollSeconds);
         var lease = TimeSpan.FromSeconds(o.BatchLeaseSeconds);

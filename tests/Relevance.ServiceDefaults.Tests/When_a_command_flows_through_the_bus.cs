@@ -79,6 +79,23 @@ public sealed class When_a_command_flows_through_the_bus
         Assert.Contains("boom", failure[0].Reason);
         Assert.StartsWith("ExplodeForTest:", failure[0].Subject);
     }
+
+    [SkippableFact]
+    public async Task Should_count_a_message_no_consumer_takes_and_record_a_failure_like_a_dead_letter()
+    {
+        await using var backend = await TestBackend.CreateAsync(Backend.RabbitMqPostgres);
+        var host = await backend.StartHostAsync(b => b.Services.AddSingleton(new AttemptLog()), x => x.AddConsumer<ExplodingConsumer>());
+
+        // A well-formed envelope that names no message type: the endpoint has nothing to hand it to.
+        await backend.PublishRawAsync("exploding", "{\"messageId\": \"" + Guid.NewGuid() + "\", \"messageType\": [], \"message\": {}}");
+
+        await using var db = backend.CreateDbContext();
+        var failure = Assert.Single(await Eventually.WaitAsync(
+            () => db.Failures.AsNoTracking().Where(f => f.Stage == "exploding").ToListAsync(), f => f.Count >= 1, what: "the failure row of the skipped message"));
+        Assert.StartsWith("skipped:", failure.Subject);
+        Assert.Contains("exploding_skipped", failure.Reason);
+        Assert.Equal(1, await backend.QueueDepthAsync("exploding_skipped"));
+    }
 }
 
 public sealed record ExplodeForTest(Guid RunId, string Reason);

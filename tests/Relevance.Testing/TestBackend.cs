@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using Relevance.Data;
 using Relevance.ServiceDefaults;
+using Xunit;
 
 namespace Relevance.Testing;
 
@@ -143,6 +144,23 @@ public sealed class TestBackend : IAsyncDisposable
             await Task.Delay(250);
         }
         return 0;
+    }
+
+    /// <summary>Puts a hand-made message straight into a RabbitMQ queue of this backend's vhost (management API), as a stranger's client would.</summary>
+    public async Task PublishRawAsync(string queue, string body, string contentType = "application/vnd.masstransit+json")
+    {
+        if (_vhost is not { } v) throw new InvalidOperationException("Raw messages need the RabbitMQ backend.");
+        using var http = ManagementClient(v);
+        var request = System.Text.Json.JsonSerializer.Serialize(new
+        {
+            properties = new { content_type = contentType, message_id = Guid.NewGuid().ToString() },
+            routing_key = queue,
+            payload = body,
+            payload_encoding = "string",
+        });
+        var response = await http.PostAsync($"api/exchanges/{Uri.EscapeDataString(v.Vhost)}/amq.default/publish", new StringContent(request, Encoding.UTF8, "application/json"));
+        response.EnsureSuccessStatusCode();
+        Assert.Contains("\"routed\":true", await response.Content.ReadAsStringAsync());
     }
 
     public async ValueTask DisposeAsync()

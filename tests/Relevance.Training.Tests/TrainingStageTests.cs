@@ -56,7 +56,7 @@ public sealed class When_a_TrainModelVersion_request_is_published
             Assert.Equal(requestId, version.TrainingRequestId);
             Assert.Equal(version.Id, request.ModelVersionId);
             Assert.Equal(ModelVersionStatus.Trained, version.Status);
-            Assert.Equal(version.Sha256, ModelVersionDirectory.ComputeSha256(Path.Combine(version.ArtifactPath, ModelVersionDirectory.ModelFile)));
+            Assert.Equal(version.Sha256, ModelVersionDirectory.Open(version.ArtifactPath).Sha256); // the identity over model, vocabulary and metadata
             Assert.Contains("\"trainingRequestId\"", version.MetadataJson);
 
             // Loaded the way the labeling stage loads a registered version: verified against the registry's sha256.
@@ -175,7 +175,7 @@ public sealed class When_the_training_worker_is_killed_mid_run(ITestOutputHelper
             await first.KillAsync();
             output.WriteLine($"[{clock.Elapsed.TotalSeconds:F0} s] killed the first worker at {running!.Progress:P0}:{Environment.NewLine}{first.Output}");
             firstWorker = running!.ClaimedBy!;
-            Assert.EndsWith(":" + first.Id, firstWorker);
+            Assert.Equal(first.Id.ToString(), firstWorker.Split(':')[1]); // machine:pid:pid-namespace (LocalProcess.Id)
         }
 
         await using (var db = backend.CreateDbContext())

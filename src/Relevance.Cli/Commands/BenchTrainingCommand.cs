@@ -24,7 +24,7 @@ public sealed class BenchTrainingCommand : AsyncCommand<BenchTrainingCommand.Set
         var path = settings.Pairs ?? (PairFiles.FindSharedData("trec-dl-2019-dev") is { } dir ? Path.Combine(dir, "judged_pairs.jsonl") : null);
         if (path is null || !File.Exists(path))
         {
-            AnsiConsole.MarkupLine("[red]No pairs: pass --pairs or run beside ../shared/data.[/]");
+            CliConsole.Error.MarkupLine("[red]No pairs: pass --pairs or run beside ../shared/data.[/]");
             return Task.FromResult(1);
         }
         var pairs = PairFiles.ReadPairs(path);

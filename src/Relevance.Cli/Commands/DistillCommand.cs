@@ -11,7 +11,7 @@ public class DistillationSettings : CommandSettings
 {
     [CommandOption("--recipe <NAME>")] [Description("bi-encoder (pairwise within query, mixed with the base) or cross-encoder (MSE on the grade)")] public string? Recipe { get; init; }
     [CommandOption("--tuned-weight <W>")] [Description("bi-encoder: share of the tuned weights mixed with the base (default 0.25; 'best' picks by held-out teacher agreement)")] public string? TunedWeight { get; init; }
-    [CommandOption("--base <NAME>")] [Description("Base encoder: snowflake-arctic-embed-xs (default; [CLS] pooling, query prefix) or all-MiniLM-L6-v2")] public string? Base { get; init; }
+    [CommandOption("--base <NAME>")] [Description("Base encoder: snowflake-arctic-embed-xs (default; [[CLS]] pooling, query prefix) or all-MiniLM-L6-v2")] public string? Base { get; init; }
     [CommandOption("--epochs <N>")] [Description("Epochs (early stopping on held-out queries may stop sooner)")] public int Epochs { get; init; } = 2;
     [CommandOption("--max-length <TOKENS>")] [Description("Tokens per pair, special tokens included")] public int MaxLength { get; init; } = 128;
     [CommandOption("--batch-size <N>")] public int BatchSize { get; init; } = 16;
@@ -79,12 +79,15 @@ public sealed class DistillCommand : AsyncCommand<DistillCommand.Settings>
     public override Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var options = settings.ToOptions();
-        var (examples, sources) = TrainingSets.Join([.. settings.Pairs.Zip(settings.TeacherLabels)]);
+        var problems = new List<PairFileProblem>();
+        var (examples, sources) = TrainingSets.Join([.. settings.Pairs.Zip(settings.TeacherLabels)], problems: problems);
+        foreach (var p in problems.Take(20)) CliConsole.Error.MarkupLineInterpolated($"[red]{p.Path}:{p.Line}:[/] {p.Reason}");
+        if (problems.Count > 0) CliConsole.Error.MarkupLineInterpolated($"[red]{problems.Count} bad line(s) skipped[/]; training on the rest.");
         foreach (var s in sources)
             AnsiConsole.MarkupLineInterpolated($"{s.Pairs}: {s.Labeled} pairs over {s.Queries} queries with a grade from {s.Teacher} ({s.Unlabeled} without one skipped, {s.Duplicates} duplicates skipped)");
         if (examples.Count == 0)
         {
-            AnsiConsole.MarkupLine("[red]No pair in --pairs has a grade in its --teacher-labels.[/]");
+            CliConsole.Error.MarkupLine("[red]No pair in --pairs has a grade in its --teacher-labels.[/]");
             return Task.FromResult(1);
         }
         var teacher = settings.Teacher ?? string.Join(" + ", sources.Select(s => s.Teacher).Distinct());
@@ -109,6 +112,6 @@ public sealed class DistillCommand : AsyncCommand<DistillCommand.Settings>
             var version = ModelVersionWriter.WriteTo(settings.Out, onnx, metadata, vocab);
             AnsiConsole.MarkupLine($"wrote {Markup.Escape(version.Path)} (sha256 {version.Sha256})");
         }
-        return Task.FromResult(0);
+        return Task.FromResult(problems.Count == 0 ? 0 : 1);
     }
 }

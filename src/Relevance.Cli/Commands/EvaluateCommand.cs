@@ -77,14 +77,14 @@ public sealed class EvaluateCommand : AsyncCommand<EvaluateCommand.Settings>
             var factory = host.Services.GetService<IModelScorerFactory>();
             if (factory is null)
             {
-                AnsiConsole.MarkupLine("[red]No model scorer is registered in this build (the labeling stage provides it).[/]");
+                CliConsole.Error.MarkupLine("[red]No model scorer is registered in this build (the labeling stage provides it).[/]");
                 return 1;
             }
             await using var db = await host.Services.GetRequiredService<IDbContextFactory<RelevanceDbContext>>().CreateDbContextAsync(cancellationToken);
             var version = await db.ModelVersions.SingleOrDefaultAsync(v => v.Id == id, cancellationToken);
             if (version is null)
             {
-                AnsiConsole.MarkupLine($"[red]Model version {id} does not exist.[/]");
+                CliConsole.Error.MarkupLine($"[red]Model version {id} does not exist.[/]");
                 return 1;
             }
             var scorer = await factory.CreateAsync(version, cancellationToken);

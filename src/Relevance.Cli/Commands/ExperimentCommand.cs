@@ -28,7 +28,7 @@ public sealed class ExperimentCommand : AsyncCommand<ExperimentCommand.Settings>
         var dir = settings.Data ?? PairFiles.FindSharedData("trec-dl-2019-dev");
         if (dir is null || !File.Exists(Path.Combine(dir, "judged_pairs.jsonl")))
         {
-            AnsiConsole.MarkupLine("[red]TREC DL data not found: pass --data <dir with judged_pairs.jsonl>.[/]");
+            CliConsole.Error.MarkupLine("[red]TREC DL data not found: pass --data <dir with judged_pairs.jsonl>.[/]");
             return Task.FromResult(1);
         }
         var qrelsPath = File.Exists(settings.TeacherLabels) ? settings.TeacherLabels : Path.Combine(dir, "teacher-labels", settings.TeacherLabels);

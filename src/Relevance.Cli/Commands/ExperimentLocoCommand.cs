@@ -27,7 +27,7 @@ public sealed class ExperimentLocoCommand : AsyncCommand<ExperimentLocoCommand.S
             var loaded = Directory.Exists(c) ? JudgedCollection.Load(c) : JudgedCollection.FindShared(c);
             if (loaded is null)
             {
-                AnsiConsole.MarkupLineInterpolated($"[red]Collection '{c}' not found (a directory, or a name under ../shared/data).[/]");
+                CliConsole.Error.MarkupLineInterpolated($"[red]Collection '{c}' not found (a directory, or a name under ../shared/data).[/]");
                 return Task.FromResult(1);
             }
             collections.Add(loaded);
@@ -35,7 +35,7 @@ public sealed class ExperimentLocoCommand : AsyncCommand<ExperimentLocoCommand.S
         var tests = settings.Tests is { Length: > 0 } t ? collections.Where(c => t.Contains(c.Name)).ToList() : collections;
         if (tests.Count == 0)
         {
-            AnsiConsole.MarkupLine("[red]--test names no loaded collection.[/]");
+            CliConsole.Error.MarkupLine("[red]--test names no loaded collection.[/]");
             return Task.FromResult(1);
         }
         var work = Path.GetFullPath(settings.Work ?? Path.Combine(".relevance", "experiments", "loco"));

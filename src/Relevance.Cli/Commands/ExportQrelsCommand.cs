@@ -40,8 +40,9 @@ public sealed class ExportQrelsCommand : AsyncCommand<ExportQrelsCommand.Setting
         builder.AddTeacher();
         using var host = builder.Build();
         await host.Services.GetRequiredService<DatabaseInitializer>().EnsureAsync(cancellationToken);
+        var existed = File.Exists(settings.File);
         var n = await host.Services.GetRequiredService<QrelsIo>().ExportAsync(settings.File, settings.Teacher, settings.Run, ct: cancellationToken);
-        AnsiConsole.MarkupLineInterpolated($"{n} judgments of '{settings.Teacher}' written to {settings.File}.");
+        AnsiConsole.MarkupLineInterpolated($"{n} judgments of '{settings.Teacher}' written to {settings.File}{(existed ? " (replaced the existing file)" : "")}.");
         return n == 0 ? 1 : 0;
     }
 }

@@ -66,8 +66,8 @@ public sealed class ImportBenchmarkCommand : AsyncCommand<ImportBenchmarkCommand
         }
         catch (BenchmarkImportException ex)
         {
-            AnsiConsole.MarkupLine($"[red]{Markup.Escape(ex.Message)}[/]");
-            foreach (var p in ex.Problems.Take(20)) AnsiConsole.WriteLine("  " + p);
+            CliConsole.Error.MarkupLine($"[red]{Markup.Escape(ex.Message)}[/]");
+            foreach (var p in ex.Problems.Take(20)) CliConsole.Error.WriteLine("  " + p);
             return 1;
         }
     }

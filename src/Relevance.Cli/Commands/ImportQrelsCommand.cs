@@ -31,7 +31,7 @@ public sealed class ImportQrelsCommand : AsyncCommand<ImportQrelsCommand.Setting
     {
         if (!System.IO.File.Exists(settings.File))
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]No such file:[/] {settings.File}");
+            CliConsole.Error.MarkupLineInterpolated($"[red]No such file:[/] {settings.File}");
             return 2;
         }
         var builder = CliHost.CreateBuilder(CliHost.ParseOverrides(settings.Set), withBus: false);
@@ -40,8 +40,11 @@ public sealed class ImportQrelsCommand : AsyncCommand<ImportQrelsCommand.Setting
         await host.Services.GetRequiredService<DatabaseInitializer>().EnsureAsync(cancellationToken);
         var teacher = settings.Teacher ?? Path.GetFileNameWithoutExtension(settings.File);
         var result = await host.Services.GetRequiredService<QrelsIo>().ImportAsync(settings.File, teacher, ct: cancellationToken);
-        AnsiConsole.MarkupLineInterpolated($"{result.Lines} lines: [green]{result.Inserted} judgments stored[/], {result.AlreadyPresent} already present, {result.Errors.Count} rejected (teacher '{teacher}').");
-        foreach (var e in result.Errors.Take(20)) AnsiConsole.MarkupLineInterpolated($"  [yellow]{e}[/]");
-        return result.Errors.Count == 0 ? 0 : 1;
+        AnsiConsole.MarkupLineInterpolated($"{result.Lines} lines: [green]{result.Inserted} judgments stored[/], {result.AlreadyPresent} already present, {result.Conflicts.Count} in conflict with stored grades, {result.Errors.Count} rejected (teacher '{teacher}').");
+        foreach (var e in result.Errors.Take(20)) CliConsole.Error.MarkupLineInterpolated($"  [red]{settings.File}:[/] {e}");
+        if (result.Errors.Count > 20) CliConsole.Error.MarkupLineInterpolated($"  [red]… and {result.Errors.Count - 20} more rejected lines[/]");
+        foreach (var c in result.Conflicts.Take(20)) CliConsole.Error.MarkupLineInterpolated($"  [yellow]{settings.File}: conflict:[/] {c}");
+        if (result.Conflicts.Count > 20) CliConsole.Error.MarkupLineInterpolated($"  [yellow]… and {result.Conflicts.Count - 20} more conflicts[/]");
+        return result.Errors.Count == 0 && result.Conflicts.Count == 0 ? 0 : 1;
     }
 }

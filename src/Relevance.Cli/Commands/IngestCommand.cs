@@ -36,7 +36,7 @@ public sealed class IngestCommand : AsyncCommand<IngestCommand.Settings>
     {
         if (!Directory.Exists(settings.Path) && !File.Exists(settings.Path))
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]No such folder or file:[/] {settings.Path}");
+            CliConsole.Error.MarkupLineInterpolated($"[red]No such folder or file:[/] {settings.Path}");
             return 2;
         }
         // Calls the ingest service directly, without the bus: this command ingests only and must not start the later stages.

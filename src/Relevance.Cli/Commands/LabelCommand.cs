@@ -40,11 +40,21 @@ public sealed class LabelCommand : AsyncCommand<LabelCommand.Settings>
         [Description("Configuration override, e.g. Slm:IntraOpThreads=2 (repeatable)")]
         public string[]? Set { get; init; }
 
-        public override ValidationResult Validate() =>
-            Input.Length == 0 || Output.Length == 0 ? ValidationResult.Error("--input and --output are required")
-            : !File.Exists(Input) ? ValidationResult.Error($"Input file {Input} does not exist")
-            : Chunk < 1 ? ValidationResult.Error("--chunk must be positive")
-            : ValidationResult.Success();
+        public override ValidationResult Validate()
+        {
+            if (Input.Length == 0 || Output.Length == 0) return ValidationResult.Error("--input and --output are required");
+            if (!File.Exists(Input)) return ValidationResult.Error($"Input file {Input} does not exist");
+            if (Chunk < 1) return ValidationResult.Error("--chunk must be positive");
+            try
+            {
+                OutputFile.EnsureNotAnInput(Output, Input);
+            }
+            catch (ArgumentException ex)
+            {
+                return ValidationResult.Error(ex.Message);
+            }
+            return ValidationResult.Success();
+        }
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -63,10 +73,11 @@ public sealed class LabelCommand : AsyncCommand<LabelCommand.Settings>
         }
         catch (Exception ex) when (ex is ModelIntegrityException or InvalidOperationException or IOException or InvalidDataException or ArgumentException)
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]Cannot use model '{settings.Model}':[/] {ex.Message}");
+            CliConsole.Error.MarkupLineInterpolated($"[red]Cannot use model '{settings.Model}':[/] {ex.Message}");
             return 2;
         }
-        if (!version.Verified) AnsiConsole.MarkupLineInterpolated($"[yellow]No recorded sha256 for {version.Path}; using {version.Sha256}.[/]");
+        if (!version.Verified) CliConsole.Error.MarkupLineInterpolated($"[yellow]No recorded sha256 for {version.Path}; using {version.Sha256}.[/]");
+        else if (!version.CoversAllFiles) CliConsole.Error.MarkupLineInterpolated($"[yellow]{version.Path} was written before a version's sha256 covered vocab.txt and metadata.json: only model.onnx is checked.[/]");
 
         using var model = SlmModel.Load(version, new OnnxSessionFactory(onnx, m => AnsiConsole.MarkupLineInterpolated($"[grey]{m}[/]")));
         var scorer = new OnnxRelevanceScorer(model);
@@ -76,8 +87,15 @@ public sealed class LabelCommand : AsyncCommand<LabelCommand.Settings>
         var written = 0;
         var bad = 0;
         var chunk = new List<ScoringPair>(settings.Chunk);
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(settings.Output))!);
-        await using (var output = new StreamWriter(settings.Output))
+        var firstLine = new Dictionary<(string Qid, string Pid), int>();
+        void Report(int line, string reason)
+        {
+            bad++;
+            if (bad <= 20) CliConsole.Error.MarkupLineInterpolated($"[red]{settings.Input}:{line}:[/] {reason}");
+        }
+
+        // Written to a temporary file and renamed at the end: a failed or interrupted run leaves an existing output as it was.
+        await using (var output = OutputFile.Create(settings.Output, settings.Input))
         {
             async Task FlushAsync()
             {
@@ -85,26 +103,33 @@ public sealed class LabelCommand : AsyncCommand<LabelCommand.Settings>
                 var scores = await scorer.ScoreAsync(chunk, cancellationToken);
                 for (var i = 0; i < chunk.Count; i++)
                 {
-                    await output.WriteLineAsync(LabelExporter.WriteJsonl(chunk[i].Qid, chunk[i].Pid, scores[i].Grade, scores[i].Score));
+                    await output.Writer.WriteLineAsync(LabelExporter.WriteJsonl(chunk[i].Qid, chunk[i].Pid, scores[i].Grade, scores[i].Score));
                 }
                 written += chunk.Count;
                 chunk.Clear();
             }
 
-            await foreach (var (_, pair, error) in PairFile.ReadAsync(settings.Input, cancellationToken))
+            await foreach (var (line, pair, error) in PairFile.ReadAsync(settings.Input, cancellationToken))
             {
                 if (error is not null)
                 {
-                    bad++;
-                    if (bad <= 20) AnsiConsole.MarkupLineInterpolated($"[red]{settings.Input}:{error.Line}:[/] {error.Reason}");
+                    Report(error.Line, error.Reason);
                     continue;
                 }
-                chunk.Add(pair!.Value);
+                var p = pair!.Value;
+                if (!firstLine.TryAdd((p.Qid, p.Pid), line))
+                {
+                    Report(line, $"qid {p.Qid} pid {p.Pid} was already on line {firstLine[(p.Qid, p.Pid)]}; labeled once");
+                    continue;
+                }
+                chunk.Add(p);
                 if (chunk.Count >= settings.Chunk) await FlushAsync();
             }
             await FlushAsync();
+            await output.CommitAsync(cancellationToken);
+            if (output.Replaced) AnsiConsole.MarkupLineInterpolated($"Replaced the existing {settings.Output}.");
         }
-        if (bad > 20) AnsiConsole.MarkupLineInterpolated($"[red]… and {bad - 20} more bad lines[/]");
+        if (bad > 20) CliConsole.Error.MarkupLineInterpolated($"[red]… and {bad - 20} more bad lines[/]");
         AnsiConsole.MarkupLineInterpolated($"Labeled {written} pairs in {sw.Elapsed.TotalSeconds:F1} s ({written / Math.Max(sw.Elapsed.TotalSeconds, 1e-9):F1} pairs/s) on {model.Provider}; {bad} bad lines skipped; wrote {settings.Output}");
         return bad > 0 ? 1 : 0;
     }

@@ -71,7 +71,7 @@ public sealed class LabelJobCommand : AsyncCommand<LabelJobCommand.Settings>
             var created = settings.Input is not null
                 ? await publisher.FromFileAsync(jobId, name, Path.GetFullPath(settings.Input), version.Id, bus, cancellationToken)
                 : await publisher.FromRunAsync(jobId, name, settings.Run!.Value, version.Id, bus, cancellationToken);
-            foreach (var e in created.Errors.Take(20)) AnsiConsole.MarkupLineInterpolated($"[red]line {e.Line}:[/] {e.Reason}");
+            foreach (var e in created.Errors.Take(20)) CliConsole.Error.MarkupLineInterpolated($"[red]line {e.Line}:[/] {e.Reason}");
             AnsiConsole.MarkupLineInterpolated($"Job {jobId}: {created.Pairs} pairs on model version {version.Name} ({version.Id}); {created.BadLines} bad lines (recorded as failures), {created.Duplicates} duplicates skipped.");
             if (settings.NoWait) return created.BadLines > 0 ? 1 : 0;
 
@@ -95,7 +95,7 @@ public sealed class LabelJobCommand : AsyncCommand<LabelJobCommand.Settings>
                 });
             if (job?.Status != LabelJobStatus.Completed)
             {
-                AnsiConsole.MarkupLineInterpolated($"[red]Job {jobId} not completed after {settings.TimeoutSeconds} s ({job?.Completed}/{job?.Total}).[/]");
+                CliConsole.Error.MarkupLineInterpolated($"[red]Job {jobId} not completed after {settings.TimeoutSeconds} s ({job?.Completed}/{job?.Total}).[/]");
                 return 3;
             }
             AnsiConsole.MarkupLineInterpolated($"Completed: {job.Completed} labels in {((job.CompletedAt ?? DateTime.UtcNow) - job.CreatedAt).TotalSeconds:F1} s.");

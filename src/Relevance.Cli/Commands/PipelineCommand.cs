@@ -68,7 +68,7 @@ public sealed class PipelineCommand : AsyncCommand<PipelineCommand.Settings>
         var corpus = Path.GetFullPath(settings.Corpus ?? Path.Combine("samples", "acme-intranet"));
         if (!Directory.Exists(corpus) && !File.Exists(corpus))
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]Corpus not found:[/] {corpus}");
+            CliConsole.Error.MarkupLineInterpolated($"[red]Corpus not found:[/] {corpus}");
             return 2;
         }
         var overrides = CliHost.ParseOverrides(settings.Set).ToList();
@@ -123,7 +123,7 @@ public sealed class PipelineCommand : AsyncCommand<PipelineCommand.Settings>
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            AnsiConsole.MarkupLine($"[red]Timed out after {settings.TimeoutMinutes} minutes.[/] Run the same command again to resume.");
+            CliConsole.Error.MarkupLine($"[red]Timed out after {settings.TimeoutMinutes} minutes.[/] Run the same command again to resume.");
             return 3;
         }
         finally
@@ -137,9 +137,7 @@ public sealed class PipelineCommand : AsyncCommand<PipelineCommand.Settings>
     {
         var json = JsonSerializer.SerializeToNode(counts, SummaryJsonOptions)!.AsObject();
         json["elapsedSeconds"] = Math.Round(elapsed.TotalSeconds, 1);
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        await File.WriteAllTextAsync(full, json.ToJsonString(SummaryJsonOptions) + "\n", ct);
+        await OutputFile.WriteAllTextAsync(path, json.ToJsonString(SummaryJsonOptions) + "\n", ct);
     }
 
     private static readonly JsonSerializerOptions SummaryJsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
@@ -163,6 +161,7 @@ public sealed class PipelineCommand : AsyncCommand<PipelineCommand.Settings>
             .StartAsync(async progress =>
             {
                 var tasks = stages.ToDictionary(s => s, s => progress.AddTask(s, autoStart: false, maxValue: 1));
+                DateTime? trainingFailedAt = null;
                 while (true)
                 {
                     ct.ThrowIfCancellationRequested();
@@ -194,7 +193,9 @@ public sealed class PipelineCommand : AsyncCommand<PipelineCommand.Settings>
                         t.Value = job.Completed;
                     }
                     var status = await db.Runs.AsNoTracking().Where(r => r.Id == runId).Select(r => (RunStatus?)r.Status).SingleOrDefaultAsync(ct);
-                    if (status is RunStatus.Completed or RunStatus.Failed || training?.Status == TrainingStatus.Failed)
+                    // A failed training ends the run (its event marks it failed); wait a little for that, not for ever.
+                    if (training?.Status == TrainingStatus.Failed) trainingFailedAt ??= DateTime.UtcNow;
+                    if (status is RunStatus.Completed or RunStatus.Failed || DateTime.UtcNow - trainingFailedAt > TimeSpan.FromSeconds(60))
                     {
                         foreach (var t in tasks.Values.Where(t => t.IsStarted)) t.StopTask();
                         return;

@@ -47,7 +47,7 @@ public sealed class ReportCommand : AsyncCommand<ReportCommand.Settings>
         }
         catch (InvalidOperationException ex)
         {
-            AnsiConsole.MarkupLine($"[red]{Markup.Escape(ex.Message)}[/]");
+            CliConsole.Error.MarkupLine($"[red]{Markup.Escape(ex.Message)}[/]");
             return 1;
         }
     }

@@ -43,6 +43,12 @@ internal static class RunSummary
             counts.AddRow($"agreement vs {e.Reference}: {e.LabelerKind} {Markup.Escape(e.Labeler)}", $"{e.PrimaryMetric} {(e.PrimaryValue is { } v ? v.ToString("F3") : "undefined")}");
         }
         counts.AddRow("status", run.Status.ToString());
+        if (run.Status == Data.Entities.RunStatus.Failed)
+        {
+            var reason = await db.Failures.AsNoTracking().Where(f => f.RunId == runId && f.Stage == RunCoordinator.PipelineStageName)
+                .OrderBy(f => f.Id).Select(f => f.Reason).FirstOrDefaultAsync(ct);
+            counts.AddRow("why it failed", Markup.Escape(reason ?? "not recorded"));
+        }
         counts.AddRow("elapsed", elapsed.ToString(@"hh\:mm\:ss"));
         AnsiConsole.Write(counts);
         AnsiConsole.MarkupLineInterpolated($"Providers: [bold]{run.Providers ?? "not recorded"}[/]");

@@ -20,6 +20,11 @@ public sealed class HtmlReader : IDocumentReader
             yield return new ReadOutcome.Failed(file.RelativePath, reason!);
             yield break;
         }
+        if (HtmlCost.Check(text, options.MaxHtmlDepth) is { } tooCostly)
+        {
+            yield return new ReadOutcome.Failed(file.RelativePath, tooCostly);
+            yield break;
+        }
         var document = new HtmlParser().ParseDocument(text);
         var fields = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var meta in document.QuerySelectorAll("meta"))

@@ -53,6 +53,24 @@ public sealed class JsonlReader : IDocumentReader
 
     private static ReadOutcome ParseRow(SourceFile file, byte[] line, int lineNumber, string subject)
     {
+        try
+        {
+            return ParseRowOrThrow(file, line, lineNumber, subject);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // System.Text.Json parses an escaped lone surrogate ("\ud800") but refuses to turn it into a string.
+            return new ReadOutcome.Failed(subject, $"Line {lineNumber} holds text that is not valid Unicode (an escaped lone surrogate such as \\ud800?); the row was skipped.", ex.Message);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // One row must never end the file: the rows after it are still read.
+            return new ReadOutcome.Failed(subject, $"Line {lineNumber} could not be read ({ex.GetType().Name}: {ex.Message}); the row was skipped.", ex.ToString());
+        }
+    }
+
+    private static ReadOutcome ParseRowOrThrow(SourceFile file, byte[] line, int lineNumber, string subject)
+    {
         string json;
         try
         {

@@ -13,13 +13,15 @@ public sealed record SplitPassage(int Ordinal, string? Heading, string Text, int
 /// Cuts sections into windows of whitespace tokens with overlap. A window never crosses a heading
 /// boundary, so each passage carries the heading path of its text; sections shorter than
 /// <see cref="IngestOptions.MinPassageTokens"/> are packed with the sections that follow them (their own
-/// heading kept inline), so a two-word section does not become a passage alone.
+/// heading kept inline), so a two-word section does not become a passage alone. A run of text without
+/// spaces (base64, minified code, a hostile file) is cut into tokens of at most <c>maxTokenChars</c>, so a
+/// passage never exceeds <c>passageTokens × maxTokenChars</c> characters whatever the text.
 /// </summary>
-public sealed class PassageSplitter(int passageTokens, int overlapTokens, int minPassageTokens)
+public sealed class PassageSplitter(int passageTokens, int overlapTokens, int minPassageTokens, int maxTokenChars = IngestOptions.DefaultMaxTokenChars)
 {
     public const string HeadingSeparator = " › ";
 
-    public PassageSplitter(IngestOptions options) : this(options.PassageTokens, options.OverlapTokens, options.MinPassageTokens) { }
+    public PassageSplitter(IngestOptions options) : this(options.PassageTokens, options.OverlapTokens, options.MinPassageTokens, options.MaxTokenChars) { }
 
     public IReadOnlyList<SplitPassage> Split(IReadOnlyList<Section> sections)
     {
@@ -30,13 +32,13 @@ public sealed class PassageSplitter(int passageTokens, int overlapTokens, int mi
 
         foreach (var section in sections)
         {
-            var words = Tokens(section.Text);
+            var words = Bounded(Tokens(section.Text));
             if (words.Length == 0) continue;
             if (pendingPath is not null && pending.Count < minPassageTokens && pending.Count + words.Length <= passageTokens)
             {
                 // Pack: the later section's heading stays visible as text inside the packed passage.
                 var extraHeadings = section.HeadingPath.Skip(CommonPrefix(pendingPath, section.HeadingPath));
-                pending.AddRange(extraHeadings.SelectMany(Tokens));
+                pending.AddRange(Bounded(extraHeadings.SelectMany(Tokens).ToArray()));
                 pending.AddRange(words);
                 continue;
             }
@@ -68,6 +70,29 @@ public sealed class PassageSplitter(int passageTokens, int overlapTokens, int mi
         var n = 0;
         while (n < a.Count && n < b.Count && a[n] == b[n]) n++;
         return n;
+    }
+
+    private string[] Bounded(string[] words)
+    {
+        if (words.All(w => w.Length <= maxTokenChars)) return words;
+        var bounded = new List<string>(words.Length);
+        foreach (var w in words)
+        {
+            if (w.Length <= maxTokenChars)
+            {
+                bounded.Add(w);
+                continue;
+            }
+            for (var i = 0; i < w.Length; i += maxTokenChars)
+            {
+                var n = Math.Min(maxTokenChars, w.Length - i);
+                // Never split a surrogate pair: both halves would become invalid text.
+                if (n == maxTokenChars && i + n < w.Length && char.IsHighSurrogate(w[i + n - 1])) n--;
+                bounded.Add(w.Substring(i, n));
+                i -= maxTokenChars - n;
+            }
+        }
+        return [.. bounded];
     }
 
     public static string[] Tokens(string text) => text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);

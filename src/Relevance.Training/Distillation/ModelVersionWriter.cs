@@ -70,13 +70,6 @@ public static class ModelVersionWriter
     }
 
     /// <summary>Writes the version into <paramref name="directory"/> itself (the CLI's --out).</summary>
-    public static ModelVersionDirectory WriteTo(string directory, byte[] onnx, ModelMetadata metadata, Stream vocab)
-    {
-        Directory.CreateDirectory(directory);
-        File.WriteAllBytes(Path.Combine(directory, ModelVersionDirectory.ModelFile), onnx);
-        using (var file = File.Create(Path.Combine(directory, ModelVersionDirectory.VocabFile))) vocab.CopyTo(file);
-        metadata.Sha256 = Convert.ToHexStringLower(SHA256.HashData(onnx));
-        metadata.Write(Path.Combine(directory, ModelVersionDirectory.MetadataFile));
-        return ModelVersionDirectory.Open(directory, metadata.Sha256);
-    }
+    public static ModelVersionDirectory WriteTo(string directory, byte[] onnx, ModelMetadata metadata, Stream vocab) =>
+        ModelVersionDirectory.WriteInto(directory, onnx, vocab, metadata);
 }

@@ -12,7 +12,8 @@ public sealed record TrainingSource(string Pairs, string TeacherLabels, string T
 /// </summary>
 public static class TrainingSets
 {
-    public static (List<TrainingExample> Examples, List<TrainingSource> Sources) Join(IReadOnlyList<(string Pairs, string TeacherLabels)> files, Func<string, string>? teacherName = null)
+    /// <param name="problems">When given, bad lines are reported here and the rest kept; without it a bad line refuses the file.</param>
+    public static (List<TrainingExample> Examples, List<TrainingSource> Sources) Join(IReadOnlyList<(string Pairs, string TeacherLabels)> files, Func<string, string>? teacherName = null, ICollection<PairFileProblem>? problems = null)
     {
         if (files.Count == 0) throw new ArgumentException("At least one pairs file and its teacher labels are needed.", nameof(files));
         var examples = new List<TrainingExample>();
@@ -22,8 +23,8 @@ public static class TrainingSets
         for (var s = 0; s < files.Count; s++)
         {
             var (pairsPath, qrelsPath) = files[s];
-            var pairs = PairFiles.ReadPairs(pairsPath);
-            var teacher = PairFiles.ReadQrels(qrelsPath);
+            var pairs = PairFiles.ReadPairs(pairsPath, problems);
+            var teacher = PairFiles.ReadQrels(qrelsPath, problems);
             int labeled = 0, unlabeled = 0, duplicates = 0;
             var queries = new HashSet<string>(StringComparer.Ordinal);
             foreach (var p in pairs)

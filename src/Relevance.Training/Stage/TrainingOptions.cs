@@ -15,5 +15,6 @@ public sealed class TrainingOptions
     /// <summary>Whether this process runs the worker that claims requests (the consumer only records them).</summary>
     public bool RunWorker { get; set; } = true;
     [Range(1, 100)] public int MaxAttempts { get; set; } = 3;
-    public string WorkerId { get; set; } = $"{Environment.MachineName}:{Environment.ProcessId}";
+    /// <summary>Names this worker in its claims; the default (machine:pid:namespace) lets a claim of a dead process here be taken over at once.</summary>
+    public string WorkerId { get; set; } = Data.LocalProcess.Id;
 }

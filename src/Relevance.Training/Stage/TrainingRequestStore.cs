@@ -8,7 +8,9 @@ namespace Relevance.Training.Stage;
 public sealed class TrainingRequestStore(IDbContextFactory<RelevanceDbContext> factory, TimeProvider clock)
 {
     /// <summary>
-    /// Claims the oldest pending request, or a running one whose worker stopped heartbeating.
+    /// Claims the oldest pending request, or a running one whose worker stopped heartbeating, or one held by a
+    /// process of this machine that no longer exists (<see cref="LocalProcess.IsGone"/>: after a kill -9 the
+    /// rerun need not wait out the stale timeout).
     /// PostgreSQL: <c>FOR UPDATE SKIP LOCKED</c>, so concurrent workers never claim the same row and never wait
     /// on each other. SQLite (one process): a conditional UPDATE that only succeeds if the row is still claimable.
     /// </summary>
@@ -17,6 +19,10 @@ public sealed class TrainingRequestStore(IDbContextFactory<RelevanceDbContext> f
         await using var db = await factory.CreateDbContextAsync(ct);
         var now = clock.GetUtcNow().UtcDateTime;
         var stale = now - staleAfter;
+        var orphaned = (await db.TrainingRequests.AsNoTracking()
+                .Where(r => r.Status == TrainingStatus.Running && r.HeartbeatAt >= stale && r.Attempts < maxAttempts)
+                .Select(r => new { r.Id, r.ClaimedBy }).ToListAsync(ct))
+            .Where(r => LocalProcess.IsGone(r.ClaimedBy)).Select(r => r.Id).ToArray();
         Guid? claimed;
         if (db.Database.IsNpgsql())
         {
@@ -25,7 +31,7 @@ public sealed class TrainingRequestStore(IDbContextFactory<RelevanceDbContext> f
                 SET status = {(int)TrainingStatus.Running}, claimed_by = {workerId}, claimed_at = {now}, heartbeat_at = {now}, attempts = attempts + 1
                 WHERE id = (
                     SELECT id FROM training_requests
-                    WHERE (status = {(int)TrainingStatus.Pending} OR (status = {(int)TrainingStatus.Running} AND heartbeat_at < {stale}))
+                    WHERE (status = {(int)TrainingStatus.Pending} OR (status = {(int)TrainingStatus.Running} AND (heartbeat_at < {stale} OR id = ANY({orphaned}))))
                       AND attempts < {maxAttempts}
                     ORDER BY created_at
                     LIMIT 1
@@ -36,17 +42,29 @@ public sealed class TrainingRequestStore(IDbContextFactory<RelevanceDbContext> f
         else
         {
             var candidate = await db.TrainingRequests
-                .Where(r => (r.Status == TrainingStatus.Pending || (r.Status == TrainingStatus.Running && r.HeartbeatAt < stale)) && r.Attempts < maxAttempts)
+                .Where(r => (r.Status == TrainingStatus.Pending || (r.Status == TrainingStatus.Running && (r.HeartbeatAt < stale || orphaned.Contains(r.Id)))) && r.Attempts < maxAttempts)
                 .OrderBy(r => r.CreatedAt).Select(r => (Guid?)r.Id).FirstOrDefaultAsync(ct);
             if (candidate is null) return null;
             var updated = await db.TrainingRequests
-                .Where(r => r.Id == candidate && (r.Status == TrainingStatus.Pending || (r.Status == TrainingStatus.Running && r.HeartbeatAt < stale)))
+                .Where(r => r.Id == candidate && (r.Status == TrainingStatus.Pending || (r.Status == TrainingStatus.Running && (r.HeartbeatAt < stale || orphaned.Contains(r.Id)))))
                 .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, TrainingStatus.Running).SetProperty(r => r.ClaimedBy, workerId)
                     .SetProperty(r => r.ClaimedAt, now).SetProperty(r => r.HeartbeatAt, now).SetProperty(r => r.Attempts, r => r.Attempts + 1), ct);
             claimed = updated == 1 ? candidate : null;
         }
         if (claimed is null) return null;
         return await db.TrainingRequests.AsNoTracking().SingleAsync(r => r.Id == claimed, ct);
+    }
+
+    /// <summary>
+    /// Gives back a request this worker holds because it is stopping (Ctrl+C, SIGTERM), not failing: pending
+    /// again, the interrupted attempt not counted, so the next start resumes it from its checkpoint at once.
+    /// </summary>
+    public async Task ReleaseAsync(Guid id, string workerId, CancellationToken ct)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        await db.TrainingRequests.Where(r => r.Id == id && r.ClaimedBy == workerId && r.Status == TrainingStatus.Running)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, TrainingStatus.Pending).SetProperty(r => r.ClaimedBy, (string?)null)
+                .SetProperty(r => r.Attempts, r => r.Attempts > 0 ? r.Attempts - 1 : 0), ct);
     }
 
     /// <summary>Records liveness and progress; false when another worker has taken the request over.</summary>
@@ -93,14 +111,25 @@ public sealed class TrainingRequestStore(IDbContextFactory<RelevanceDbContext> f
     /// request stays completed: a failure after its version was registered (the event's publish) must not
     /// train it again.
     /// </summary>
-    public async Task FailAsync(Guid requestId, string error, int maxAttempts, CancellationToken ct)
+    /// <returns>True when the request has now failed for good (no attempt left).</returns>
+    public async Task<bool> FailAsync(Guid requestId, string error, int maxAttempts, CancellationToken ct)
     {
         await using var db = await factory.CreateDbContextAsync(ct);
         var request = await db.TrainingRequests.SingleAsync(r => r.Id == requestId, ct);
-        if (request.Status == TrainingStatus.Completed) return;
+        if (request.Status == TrainingStatus.Completed) return false;
         request.Error = error.Length > 4000 ? error[..4000] : error;
         request.Status = request.Attempts >= maxAttempts ? TrainingStatus.Failed : TrainingStatus.Pending;
         request.ClaimedBy = null;
+        db.Failures.Add(new Failure
+        {
+            RunId = request.RunId,
+            Stage = "training",
+            Subject = $"TrainModelVersion:{requestId}#attempt{request.Attempts}",
+            Reason = (error.Split('\n')[0] is var first && first.Length > 2000 ? first[..2000] : first),
+            Detail = request.Error,
+            CreatedAt = clock.GetUtcNow().UtcDateTime,
+        });
         await db.SaveChangesAsync(ct);
+        return request.Status == TrainingStatus.Failed;
     }
 }

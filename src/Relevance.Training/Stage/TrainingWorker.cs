@@ -30,18 +30,45 @@ public sealed partial class TrainingWorker(IServiceProvider services, TrainingRe
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                // Shutting down: the heartbeat stops, so another worker takes the request over from its checkpoint.
+                // Shutting down: give the request back, so the next start (or another worker) resumes it from its
+                // checkpoint at once; if that fails, its heartbeat stops and the claim expires.
+                if (request is not null)
+                {
+                    try { await store.ReleaseAsync(request.Id, o.WorkerId, CancellationToken.None); }
+                    catch (Exception ex) { LogNotReleased(ex, request.Id); }
+                }
                 break;
             }
             catch (Exception ex)
             {
                 LogFailed(ex, request?.Id);
                 // Invalid parameters fail the same way on every attempt: give up at once instead of retrying.
-                if (request is not null) await store.FailAsync(request.Id, ex.ToString(), ex is ArgumentException ? 0 : o.MaxAttempts, CancellationToken.None);
+                if (request is not null)
+                {
+                    if (await store.FailAsync(request.Id, ex.ToString(), ex is ArgumentException ? 0 : o.MaxAttempts, CancellationToken.None))
+                    {
+                        // Failed for good: the run that asked for it cannot progress, and must hear so rather than wait.
+                        try
+                        {
+                            await services.GetRequiredService<MassTransit.IBus>().Publish(new Contracts.StageFailed(request.RunId, "training", nameof(Contracts.TrainModelVersion),
+                                $"{ex.GetType().Name}: {ex.Message} (after {request.Attempts} attempt(s))", Contracts.WorkKeys.Training(request.Id)), CancellationToken.None);
+                        }
+                        catch (Exception publishEx)
+                        {
+                            LogNotAnnounced(publishEx, request.Id);
+                        }
+                    }
+                }
                 else await Task.Delay(TimeSpan.FromSeconds(o.PollSeconds), clock, stoppingToken);
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Training request {RequestId} could not be given back while stopping; it is taken over once its claim expires")]
+    private partial void LogNotReleased(Exception ex, Guid requestId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Training request {RequestId} failed for good, but its run could not be told; a rerun of the pipeline reports it")]
+    private partial void LogNotAnnounced(Exception ex, Guid requestId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Training request {RequestId} failed")]
     private partial void LogFailed(Exception ex, Guid? requestId);
