@@ -12,7 +12,8 @@ namespace Relevance.SearchEvaluation.Labelers;
 /// Turns <c>--labeler</c> into a labeler: <c>current</c> (the promoted model version — an error when none is
 /// promoted, never a silent fall-back to the base encoder), <c>base</c> (the packaged encoder, asked for by name),
 /// a model version id, sha256 prefix or directory, <c>teacher</c> (the teacher this process runs) or
-/// <c>teacher:NAME</c> (stored judgments of NAME; graded live when NAME is this process's teacher).
+/// <c>teacher:NAME</c> (stored judgments of NAME; graded live when NAME is this process's teacher), or <c>none</c>
+/// (qrels only: pooled pairs without a qrels grade stay unjudged).
 /// </summary>
 public sealed class PoolLabelerResolver(
     IDbContextFactory<RelevanceDbContext> factory,
@@ -23,6 +24,7 @@ public sealed class PoolLabelerResolver(
     public async Task<IPoolLabeler> ResolveAsync(string labeler, CancellationToken ct = default)
     {
         var value = labeler.Trim();
+        if (value.Equals("none", StringComparison.OrdinalIgnoreCase)) return new NoLabeler();
         if (value.Equals("teacher", StringComparison.OrdinalIgnoreCase) || value.StartsWith("teacher:", StringComparison.OrdinalIgnoreCase))
         {
             var grader = services.GetService<IPairGrader>();
@@ -58,4 +60,18 @@ public sealed class PoolLabelerResolver(
         }
         return new SlmPoolLabeler(version, services.GetRequiredService<LabelJobPublisher>(), factory, options.Value);
     }
+}
+
+/// <summary>No labeler: only the qrels grade; holes stay unjudged (grade 0) and are counted.</summary>
+public sealed class NoLabeler : IPoolLabeler
+{
+    public string Name => "none";
+    public string Description => "no labeler: qrels only";
+
+    public Task<IReadOnlyDictionary<(string Qid, string Pid), int>> StoredAsync(IReadOnlyList<PoolPair> pairs, CancellationToken ct) =>
+        Task.FromResult<IReadOnlyDictionary<(string Qid, string Pid), int>>(new Dictionary<(string, string), int>());
+
+    public Task<PoolLabeling> LabelAsync(IReadOnlyList<PoolPair> pairs, Guid evaluationId, MassTransit.IPublishEndpoint publish, IProgress<LabelingProgress>? progress, CancellationToken ct) =>
+        Task.FromResult(new PoolLabeling(new Dictionary<(string, string), int>(), pairs.Count, 0m, null,
+            pairs.Count == 0 ? null : $"{pairs.Count} pooled pairs have no qrels grade and --labeler none labels nothing: unjudged"));
 }
