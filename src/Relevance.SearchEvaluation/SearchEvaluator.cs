@@ -151,6 +151,7 @@ public sealed partial class SearchEvaluator(
         {
             span?.SetTag("relevance.pairs", todo.Count).SetTag("relevance.labeler", labeler.Name);
             var bar = progress is null ? null : new LabelingBar(progress);
+            if (todo.Count == 0) bar?.Report(new LabelingProgress(0, 0));
             labeled = await labeler.LabelAsync(todo, id, publish, bar, ct);
             span?.SetTag("relevance.label_job", labeled.JobId);
         }

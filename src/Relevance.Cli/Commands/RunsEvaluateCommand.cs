@@ -209,6 +209,8 @@ public sealed class RunsEvaluateCommand : AsyncCommand<RunsEvaluateCommand.Setti
 
     private static void Print(SearchEvaluationDocument doc)
     {
+        // Redirected to a file or a CI log, Spectre assumes 80 columns and wraps every number: give the table room.
+        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 180);
         var info = doc.Evaluation;
         var primary = info.PrimaryMeasure;
         var table = new Table().Border(TableBorder.Rounded).AddColumn("run");
@@ -226,7 +228,7 @@ public sealed class RunsEvaluateCommand : AsyncCommand<RunsEvaluateCommand.Setti
                 var c = run.VsBaseline?.GetValueOrDefault(primary);
                 var color = c is null || !c.Significant ? "" : c.Delta < 0 ? "red" : "green";
                 cells.Add(c is null ? "" : Wrap(color, c.Delta.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture)));
-                cells.Add(c is null ? "" : Wrap(color, F(c.PHolm) + (c.Significant ? " *" : "")));
+                cells.Add(c is null ? "" : Wrap(color, Markup.Escape(SearchReport.P(c.PHolm)) + (c.Significant ? " *" : "")));
             }
             table.AddRow(cells.ToArray());
         }
@@ -278,7 +280,7 @@ public sealed class RunsEvaluateCommand : AsyncCommand<RunsEvaluateCommand.Setti
         public void Report(SearchEvaluationProgress value)
         {
             task.MaxValue = Math.Max(1, value.Total);
-            task.Value = value.Done;
+            task.Value = value.Total == 0 ? task.MaxValue : value.Done;
         }
     }
 }

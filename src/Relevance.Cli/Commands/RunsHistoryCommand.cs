@@ -72,7 +72,7 @@ public sealed class RunsHistoryCommand : AsyncCommand<RunsHistoryCommand.Setting
                 {
                     p.CreatedAt.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), Markup.Escape(p.RunName), Markup.Escape(p.Labeler),
                     p.Queries.ToString(CultureInfo.InvariantCulture), $"{F(p.Ndcg10)} [[{F(p.Low)}, {F(p.High)}]]", Markup.Escape(p.Baseline ?? ""),
-                    p.Delta is { } d ? d.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture) : "", F(p.PValue), p.Regressed ? "[red]yes[/]" : "",
+                    p.Delta is { } d ? d.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture) : "", p.PValue is { } pv ? Markup.Escape(SearchReport.P(pv)) : "", p.Regressed ? "[red]yes[/]" : "",
                 };
                 table.AddRow(row);
             }

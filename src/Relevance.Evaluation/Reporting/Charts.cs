@@ -105,10 +105,12 @@ public static class Charts
         plot.Axes.Bottom.SetTicks(Enumerable.Range(0, runs.Count).Select(i => (double)i).ToArray(), runs.Select(r => r.Baseline ? r.Name + " (baseline)" : r.Name).ToArray());
         plot.Axes.Bottom.TickLabelStyle.Rotation = -50;
         plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
+        // Rotated names need the room below the axis, or they are cut off.
+        plot.Axes.Bottom.MinimumSize = 7 * runs.Select(r => r.Name.Length + (r.Baseline ? 11 : 0)).DefaultIfEmpty(8).Max() + 10;
         plot.Axes.SetLimitsY(0, Math.Max(1.0, runs.Select(r => double.IsFinite(r.High) ? r.High : r.Mean).DefaultIfEmpty(1).Max() * 1.05));
         plot.Title(title);
         plot.YLabel(measure + " (mean, 95% bootstrap interval)");
-        return plot.GetImageBytes(Math.Max(640, 46 * runs.Count + 220), 520, ImageFormat.Png);
+        return plot.GetImageBytes(Math.Max(640, 46 * runs.Count + 220), 560, ImageFormat.Png);
     }
 
     /// <summary>Per-query differences of a run from the baseline, sorted: the queries that won and lost.</summary>
@@ -127,6 +129,7 @@ public static class Charts
             plot.Axes.Bottom.SetTicks(Enumerable.Range(0, sorted.Count).Select(i => (double)i).ToArray(), sorted.Select(d => d.Qid).ToArray());
             plot.Axes.Bottom.TickLabelStyle.Rotation = -60;
             plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
+            plot.Axes.Bottom.MinimumSize = 6 * sorted.Select(d => d.Qid.Length).DefaultIfEmpty(4).Max() + 40;
         }
         plot.Axes.SetLimitsY(-1.05, 1.05);
         plot.Title(title);
@@ -156,6 +159,7 @@ public static class Charts
         plot.Axes.Bottom.SetTicks(xs, points.Select(p => p.Label).ToArray());
         plot.Axes.Bottom.TickLabelStyle.Rotation = -50;
         plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
+        plot.Axes.Bottom.MinimumSize = 90;
         plot.Axes.SetLimitsY(0, 1.05);
         plot.Axes.SetLimitsX(-0.5, Math.Max(0.5, points.Count - 0.5));
         plot.Title(title);

@@ -37,7 +37,7 @@ public static class SearchReport
         var baseline = info.Baseline is { } b ? doc.Run(b) : null;
 
         charts.Add(($"{primary} by run", "Mean over queries with its 95% bootstrap interval",
-            Charts.RunBars($"{primary} by run", primary, [.. doc.Runs.Select(r => (r.Name, r.Measures[primary], r.Ci[primary][0], r.Ci[primary][1], r.Name == info.Baseline))])));
+            Charts.RunBars($"{primary} by run", primary, [.. doc.Runs.OrderByDescending(r => r.Measures[primary]).Select(r => (r.Name, r.Measures[primary], r.Ci[primary][0], r.Ci[primary][1], r.Name == info.Baseline))])));
         if (baseline is not null)
         {
             foreach (var run in doc.Runs.Where(r => r.Name != baseline.Name).Take(MaxDeltaCharts))
@@ -88,7 +88,7 @@ public static class SearchReport
             {
                 var c = run.VsBaseline?.GetValueOrDefault(primary);
                 var css = c is null ? "" : $" class=\"{(c.Significant ? "sig " : "")}{(c.Delta < 0 ? "worse" : c.Delta > 0 ? "better" : "")}\"";
-                sb.Append(c is null ? "<td></td><td></td>" : $"<td{css}>{c.Delta.ToString("+0.000;−0.000;0.000", CultureInfo.InvariantCulture)}</td><td{css}>{F(c.PHolm)}{(c.Significant ? " *" : "")}</td>");
+                sb.Append(c is null ? "<td></td><td></td>" : $"<td{css}>{c.Delta.ToString("+0.000;−0.000;0.000", CultureInfo.InvariantCulture)}</td><td{css}>{P(c.PHolm)}{(c.Significant ? " *" : "")}</td>");
             }
             var s = run.Judged10Sources;
             sb.AppendLine($"<td>{F(s.Human)} / {F(s.Stored)} / {F(s.New)} / {F(s.Unjudged)}</td></tr>");
@@ -134,7 +134,7 @@ public static class SearchReport
         {
             sb.AppendLine($"<tr{(p.Regressed ? " class=\"worse\"" : "")}><td>{p.CreatedAt:yyyy-MM-dd HH:mm:ss}</td><td>{E(p.RunName)}</td><td>{E(p.Labeler)}</td><td>{p.Queries}</td>" +
                           $"<td>{F(p.Ndcg10)} [{F(p.Low)}, {F(p.High)}]</td><td>{E(p.Baseline ?? "")}</td><td>{(p.Delta is { } d ? d.ToString("+0.000;−0.000;0.000", CultureInfo.InvariantCulture) : "")}</td>" +
-                          $"<td>{F(p.PValue)}</td><td>{(p.Regressed ? "yes" : "")}</td></tr>");
+                          $"<td>{(p.PValue is { } pv ? P(pv) : "")}</td><td>{(p.Regressed ? "yes" : "")}</td></tr>");
         }
         sb.AppendLine("</tbody></table></body></html>");
         return sb.ToString();
@@ -142,4 +142,7 @@ public static class SearchReport
 
     private static string F(double v) => double.IsNaN(v) ? "n/a" : v.ToString("0.000", CultureInfo.InvariantCulture);
     private static string F(double? v) => v is { } x ? F(x) : "";
+
+    /// <summary>A p-value: three decimals, or "&lt;0.001" (a randomization test cannot show more than 1/(trials+1) anyway).</summary>
+    public static string P(double p) => double.IsNaN(p) ? "n/a" : p < 0.001 ? "<0.001" : p.ToString("0.000", CultureInfo.InvariantCulture);
 }
