@@ -265,7 +265,12 @@ public sealed class RunsEvaluateCommand : AsyncCommand<RunsEvaluateCommand.Setti
             TrecEvalFile.Write(writer, run, doc.Evaluation.Measures, queries);
         }
         var histories = new Dictionary<string, IReadOnlyList<HistoryPoint>>();
-        foreach (var run in doc.Runs) histories[run.Name] = await history.OfSystemAsync(run.Name, 50, ct);
+        // A run's name is its system here; the same name on other topics or with another labeler is another series.
+        foreach (var run in doc.Runs)
+        {
+            histories[run.Name] = [.. (await history.OfSystemAsync(run.Name, 200, ct))
+                .Where(p => p.Labeler == doc.Evaluation.Labeler && p.Depth == doc.Evaluation.Depth && p.Queries == doc.Evaluation.Queries).TakeLast(50)];
+        }
         var report = Path.Combine(outDir, "report.html");
         await File.WriteAllTextAsync(report, SearchReport.Html(doc, histories), utf8, ct);
         AnsiConsole.MarkupLineInterpolated($"Evaluation {doc.Evaluation.Id}: {report}, per-query trec_eval files in {perQuery}{(json is null ? "" : ", " + json)}.");
