@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite against real services: installs (if missing) and starts RabbitMQ and
-# PostgreSQL on 127.0.0.1, installs headless Chromium for the report test, builds, runs every test.
+# PostgreSQL on 127.0.0.1, installs headless Chromium for the report test and python3-pika for the
+# Python submission test, builds, runs every test.
 # Integration tests fail (not skip) here when a service is missing: RELEVANCE_REQUIRE_SERVICES=1.
 #   bash ops/test.sh [extra dotnet test arguments]
 set -euo pipefail
@@ -13,6 +14,14 @@ if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi dej
   echo "[test] installing chromium and fonts (report rendering tests)" >&2
   $SUDO apt-get update -qq >&2 || true
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core fontconfig >&2
+fi
+
+# The search-evaluation spec submits a run from Python with Debian's python3-pika (no pip, no network).
+if ! /usr/bin/python3 -c "import pika" >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "[test] installing python3-pika (the Python submission example)" >&2
+  $SUDO apt-get update -qq >&2 || true
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3 python3-pika >&2
 fi
 
 export RELEVANCE_REQUIRE_SERVICES=1

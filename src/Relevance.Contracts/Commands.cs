@@ -36,3 +36,26 @@ public sealed record StartLabelJob(Guid JobId, string Name, string? InputPath, G
 
 /// <summary>One pair to label; batched by the labeling consumer.</summary>
 public sealed record LabelPair(Guid JobId, Guid ModelVersionId, string Qid, string Query, string Pid, string Passage);
+
+/// <summary>
+/// Evaluates one run of a search system (continuous offline evaluation). Plain JSON on the
+/// <c>evaluate-run-submission</c> queue is accepted, so any language can submit: <paramref name="Run"/> is the
+/// TREC run file's text (<c>qid Q0 docid rank score tag</c>), <paramref name="Topics"/> the topics' text
+/// (<c>qid&lt;TAB&gt;query</c>), the passages come inline (<paramref name="Passages"/>, JSONL <c>{pid, text}</c>),
+/// from a file the worker can read (<paramref name="PassagesPath"/>) or a stored <paramref name="Benchmark"/> set
+/// (which also gives the topics). <paramref name="Baseline"/> names an earlier submission of the same system to
+/// compare with (default: its latest one that did not regress). The outcome is published as
+/// <see cref="RunEvaluated"/> (and <see cref="RunRegressed"/>), or <see cref="RunSubmissionRejected"/> for bad input.
+/// </summary>
+public sealed record EvaluateRunSubmission(
+    Guid SubmissionId,
+    string System,
+    string Run,
+    string? Topics = null,
+    string? Baseline = null,
+    string? Passages = null,
+    string? PassagesPath = null,
+    string? Benchmark = null,
+    string? Labeler = null,
+    int? Depth = null,
+    string? Qrels = null);

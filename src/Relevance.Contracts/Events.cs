@@ -32,3 +32,32 @@ public sealed record RunCompleted(Guid RunId, string Summary);
 /// <summary>A message that failed after every retry; it is in the stage's error queue and in the failures table.</summary>
 /// <remarks><paramref name="WorkKey"/> identifies the unit of work (see <see cref="WorkKeys"/>) so a run does not wait for it forever.</remarks>
 public sealed record StageFailed(Guid? RunId, string Stage, string MessageType, string Reason, string? WorkKey = null);
+
+/// <summary>A submitted run was evaluated and its results stored; <paramref name="Measures"/> are trec_eval names → means.</summary>
+public sealed record RunEvaluated(
+    Guid SubmissionId,
+    Guid EvaluationId,
+    string System,
+    string RunName,
+    string Labeler,
+    IReadOnlyDictionary<string, double> Measures,
+    string? Baseline,
+    double? Delta,
+    double? PValue,
+    bool Regressed,
+    string? Note = null);
+
+/// <summary>A submitted run is significantly worse than its system's baseline on <paramref name="Measure"/> (after the correction).</summary>
+public sealed record RunRegressed(
+    Guid SubmissionId,
+    Guid EvaluationId,
+    string System,
+    string RunName,
+    string Baseline,
+    string Measure,
+    double Value,
+    double BaselineValue,
+    double PValue);
+
+/// <summary>A submission could not be evaluated as given (malformed run, unknown benchmark…); nothing was stored.</summary>
+public sealed record RunSubmissionRejected(Guid SubmissionId, string System, IReadOnlyList<string> Errors);

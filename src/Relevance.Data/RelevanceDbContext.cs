@@ -21,6 +21,8 @@ public sealed class RelevanceDbContext(DbContextOptions<RelevanceDbContext> opti
     public DbSet<LabelJob> LabelJobs => Set<LabelJob>();
     public DbSet<Label> Labels => Set<Label>();
     public DbSet<TeacherBatch> TeacherBatches => Set<TeacherBatch>();
+    public DbSet<SearchEvaluation> SearchEvaluations => Set<SearchEvaluation>();
+    public DbSet<SearchRunResult> SearchRunResults => Set<SearchRunResult>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -103,6 +105,8 @@ public sealed class RelevanceDbContext(DbContextOptions<RelevanceDbContext> opti
         {
             e.ToTable("labels");
             e.HasIndex(x => new { x.JobId, x.Qid, x.Pid }).IsUnique();
+            // Labels are pointwise: a search evaluation looks up what a version already said about a pair, whatever the job.
+            e.HasIndex(x => new { x.ModelVersionId, x.Qid, x.Pid });
         });
 
         // Stages add their own tables as IEntityTypeConfiguration classes in this assembly.

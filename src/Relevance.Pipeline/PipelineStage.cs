@@ -5,6 +5,7 @@ using Relevance.Evaluation;
 using Relevance.Ingest;
 using Relevance.Labeling;
 using Relevance.Negatives;
+using Relevance.SearchEvaluation;
 using Relevance.ServiceDefaults;
 using Relevance.Synthesis;
 using Relevance.Teacher;
@@ -49,5 +50,6 @@ public static class PipelineStage
             .AddTeacher()
             .AddTraining()
             .AddEvaluation()
-            .AddLabeling();
+            .AddLabeling()
+            .AddSearchEvaluation();
 }

@@ -11,7 +11,7 @@ public sealed record StageRegistration(string Name, Action<IBusRegistrationConfi
 public static class StageSelection
 {
     /// <summary>All stage names, in data-flow order.</summary>
-    public static readonly string[] All = ["pipeline", "ingest", "synthesis", "negatives", "teacher", "training", "evaluation", "labeling"];
+    public static readonly string[] All = ["pipeline", "ingest", "synthesis", "negatives", "teacher", "training", "evaluation", "labeling", "search-evaluation"];
 
     /// <summary>
     /// Whether this process runs the stage: <c>Stages</c> in configuration is a comma-separated list

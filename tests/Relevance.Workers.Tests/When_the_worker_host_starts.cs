@@ -16,7 +16,8 @@ public sealed class When_the_worker_host_starts
     [Theory]
     [InlineData("labeling", new[] { "labeling" })]
     [InlineData("training,evaluation", new[] { "training", "evaluation" })]
-    [InlineData("all", new[] { "pipeline", "ingest", "synthesis", "negatives", "teacher", "training", "evaluation", "labeling" })]
+    [InlineData("search-evaluation,labeling", new[] { "search-evaluation", "labeling" })]
+    [InlineData("all", new[] { "pipeline", "ingest", "synthesis", "negatives", "teacher", "training", "evaluation", "labeling", "search-evaluation" })]
     [InlineData("none", new string[0])]
     public void Should_register_the_consumers_of_the_configured_stages_only(string stages, string[] expected)
     {

@@ -334,6 +334,9 @@ namespace Relevance.Data.Migrations
                         .IsUnique()
                         .HasDatabaseName("ix_labels_job_id_qid_pid");
 
+                    b.HasIndex("ModelVersionId", "Qid", "Pid")
+                        .HasDatabaseName("ix_labels_model_version_id_qid_pid");
+
                     b.ToTable("labels", (string)null);
                 });
 
@@ -774,6 +777,192 @@ namespace Relevance.Data.Migrations
                         .HasDatabaseName("ix_run_work_items_run_id_stage_key");
 
                     b.ToTable("run_work_items", (string)null);
+                });
+
+            modelBuilder.Entity("Relevance.Data.Entities.SearchEvaluation", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Baseline")
+                        .HasColumnType("text")
+                        .HasColumnName("baseline");
+
+                    b.Property<decimal>("CostUsd")
+                        .HasPrecision(18, 8)
+                        .HasColumnType("numeric(18,8)")
+                        .HasColumnName("cost_usd");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<int>("Depth")
+                        .HasColumnType("integer")
+                        .HasColumnName("depth");
+
+                    b.Property<int>("HumanGrades")
+                        .HasColumnType("integer")
+                        .HasColumnName("human_grades");
+
+                    b.Property<string>("Labeler")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("labeler");
+
+                    b.Property<string>("LabelerDetail")
+                        .HasColumnType("text")
+                        .HasColumnName("labeler_detail");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("name");
+
+                    b.Property<int>("NewGrades")
+                        .HasColumnType("integer")
+                        .HasColumnName("new_grades");
+
+                    b.Property<int>("Pooled")
+                        .HasColumnType("integer")
+                        .HasColumnName("pooled");
+
+                    b.Property<int>("Queries")
+                        .HasColumnType("integer")
+                        .HasColumnName("queries");
+
+                    b.Property<string>("ResultJson")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("result_json");
+
+                    b.Property<int>("Runs")
+                        .HasColumnType("integer")
+                        .HasColumnName("runs");
+
+                    b.Property<double>("Seconds")
+                        .HasColumnType("double precision")
+                        .HasColumnName("seconds");
+
+                    b.Property<int>("StoredGrades")
+                        .HasColumnType("integer")
+                        .HasColumnName("stored_grades");
+
+                    b.Property<Guid?>("SubmissionId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("submission_id");
+
+                    b.Property<string>("System")
+                        .HasColumnType("text")
+                        .HasColumnName("system");
+
+                    b.Property<int>("Unjudged")
+                        .HasColumnType("integer")
+                        .HasColumnName("unjudged");
+
+                    b.HasKey("Id")
+                        .HasName("pk_search_evaluations");
+
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("ix_search_evaluations_created_at");
+
+                    b.HasIndex("SubmissionId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_search_evaluations_submission_id");
+
+                    b.ToTable("search_evaluations", (string)null);
+                });
+
+            modelBuilder.Entity("Relevance.Data.Entities.SearchRunResult", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Baseline")
+                        .HasColumnType("text")
+                        .HasColumnName("baseline");
+
+                    b.Property<double?>("BaselineDelta")
+                        .HasColumnType("double precision")
+                        .HasColumnName("baseline_delta");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<int>("Depth")
+                        .HasColumnType("integer")
+                        .HasColumnName("depth");
+
+                    b.Property<Guid>("EvaluationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("evaluation_id");
+
+                    b.Property<string>("Labeler")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("labeler");
+
+                    b.Property<string>("MeasuresJson")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("measures_json");
+
+                    b.Property<double>("Ndcg10")
+                        .HasColumnType("double precision")
+                        .HasColumnName("ndcg10");
+
+                    b.Property<double?>("Ndcg10High")
+                        .HasColumnType("double precision")
+                        .HasColumnName("ndcg10_high");
+
+                    b.Property<double?>("Ndcg10Low")
+                        .HasColumnType("double precision")
+                        .HasColumnName("ndcg10_low");
+
+                    b.Property<double?>("PValue")
+                        .HasColumnType("double precision")
+                        .HasColumnName("p_value");
+
+                    b.Property<int>("Queries")
+                        .HasColumnType("integer")
+                        .HasColumnName("queries");
+
+                    b.Property<bool>("Regressed")
+                        .HasColumnType("boolean")
+                        .HasColumnName("regressed");
+
+                    b.Property<string>("RunName")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("run_name");
+
+                    b.Property<string>("RunText")
+                        .HasColumnType("text")
+                        .HasColumnName("run_text");
+
+                    b.Property<string>("System")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("system");
+
+                    b.HasKey("Id")
+                        .HasName("pk_search_run_results");
+
+                    b.HasIndex("EvaluationId", "RunName")
+                        .IsUnique()
+                        .HasDatabaseName("ix_search_run_results_evaluation_id_run_name");
+
+                    b.HasIndex("System", "CreatedAt")
+                        .HasDatabaseName("ix_search_run_results_system_created_at");
+
+                    b.ToTable("search_run_results", (string)null);
                 });
 
             modelBuilder.Entity("Relevance.Data.Entities.TeacherBatch", b =>

@@ -91,4 +91,112 @@ public static class Charts
         plot.YLabel("NDCG@10");
         return plot.GetImageBytes(Math.Max(760, 28 * queries.Count + 160), 460, ImageFormat.Png);
     }
+    /// <summary>One bar per run (the mean of a measure) with its 95% interval as a whisker; the baseline in another colour.</summary>
+    public static byte[] RunBars(string title, string measure, IReadOnlyList<(string Name, double Mean, double Low, double High, bool Baseline)> runs)
+    {
+        var plot = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        plot.Add.Bars(runs.Select((r, i) => new Bar { Position = i, Value = r.Mean, Size = 0.7, FillColor = r.Baseline ? palette.GetColor(1) : palette.GetColor(0) }).ToList());
+        for (var i = 0; i < runs.Count; i++)
+        {
+            if (!double.IsFinite(runs[i].Low) || !double.IsFinite(runs[i].High)) continue;
+            Whisker(plot, i, runs[i].Low, runs[i].High, 0.15);
+        }
+        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, runs.Count).Select(i => (double)i).ToArray(), runs.Select(r => r.Baseline ? r.Name + " (baseline)" : r.Name).ToArray());
+        plot.Axes.Bottom.TickLabelStyle.Rotation = -50;
+        plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
+        // Rotated names need the room below the axis, or they are cut off.
+        plot.Axes.Bottom.MinimumSize = 7 * runs.Select(r => r.Name.Length + (r.Baseline ? 11 : 0)).DefaultIfEmpty(8).Max() + 10;
+        plot.Axes.SetLimitsY(0, Math.Max(1.0, runs.Select(r => double.IsFinite(r.High) ? r.High : r.Mean).DefaultIfEmpty(1).Max() * 1.05));
+        plot.Title(title);
+        plot.YLabel(measure + " (mean, 95% bootstrap interval)");
+        return plot.GetImageBytes(Math.Max(640, 46 * runs.Count + 220), 560, ImageFormat.Png);
+    }
+
+    /// <summary>Per-query differences of a run from the baseline, sorted: the queries that won and lost.</summary>
+    public static byte[] QueryDeltas(string title, string measure, IReadOnlyList<(string Qid, double Delta)> deltas)
+    {
+        var plot = new Plot();
+        var sorted = deltas.OrderBy(d => d.Delta).ToList();
+        plot.Add.Bars(sorted.Select((d, i) => new Bar
+        {
+            Position = i, Value = d.Delta, Size = 0.8,
+            FillColor = d.Delta > 0 ? Colors.SeaGreen : d.Delta < 0 ? Colors.IndianRed : Colors.Gray,
+        }).ToList());
+        plot.Add.HorizontalLine(0, 1, Colors.Black);
+        if (sorted.Count <= 60)
+        {
+            plot.Axes.Bottom.SetTicks(Enumerable.Range(0, sorted.Count).Select(i => (double)i).ToArray(), sorted.Select(d => d.Qid).ToArray());
+            plot.Axes.Bottom.TickLabelStyle.Rotation = -60;
+            plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
+            plot.Axes.Bottom.MinimumSize = 6 * sorted.Select(d => d.Qid.Length).DefaultIfEmpty(4).Max() + 40;
+        }
+        plot.Axes.SetLimitsY(-1.05, 1.05);
+        plot.Title(title);
+        plot.YLabel($"Δ {measure} vs baseline");
+        plot.XLabel($"queries, sorted ({sorted.Count(d => d.Delta > 0)} better, {sorted.Count(d => d.Delta < 0)} worse, {sorted.Count(d => d.Delta == 0)} equal)");
+        return plot.GetImageBytes(Math.Max(640, 16 * sorted.Count + 200), 420, ImageFormat.Png);
+    }
+
+    /// <summary>A system's measure over its evaluations, oldest first, with intervals; regressions marked red.</summary>
+    public static byte[] Trend(string title, string measure, IReadOnlyList<(string Label, double Value, double? Low, double? High, bool Regressed)> points)
+    {
+        var plot = new Plot();
+        var xs = Enumerable.Range(0, points.Count).Select(i => (double)i).ToArray();
+        var line = plot.Add.Scatter(xs, points.Select(p => p.Value).ToArray());
+        line.LineWidth = 2;
+        line.MarkerSize = 7;
+        for (var i = 0; i < points.Count; i++)
+        {
+            if (points[i].Low is { } lo && points[i].High is { } hi) Whisker(plot, i, lo, hi, 0.1);
+            if (points[i].Regressed)
+            {
+                var marker = plot.Add.Marker(i, points[i].Value);
+                marker.Color = Colors.Red;
+                marker.Size = 14;
+            }
+        }
+        plot.Axes.Bottom.SetTicks(xs, points.Select(p => p.Label).ToArray());
+        plot.Axes.Bottom.TickLabelStyle.Rotation = -50;
+        plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
+        plot.Axes.Bottom.MinimumSize = 90;
+        plot.Axes.SetLimitsY(0, 1.05);
+        plot.Axes.SetLimitsX(-0.5, Math.Max(0.5, points.Count - 0.5));
+        plot.Title(title);
+        plot.YLabel(measure + " (95% interval; red: regressed)");
+        return plot.GetImageBytes(Math.Max(640, 60 * points.Count + 220), 460, ImageFormat.Png);
+    }
+
+    /// <summary>Each run's mean under the reference judgments (x) and under the labels (y), with the diagonal.</summary>
+    public static byte[] AgreementScatter(string title, string measure, IReadOnlyList<(string Name, double Reference, double Labels)> runs)
+    {
+        var plot = new Plot();
+        var diagonal = plot.Add.Line(0, 0, 1, 1);
+        diagonal.LineColor = Colors.Gray;
+        diagonal.LinePattern = LinePattern.Dashed;
+        var points = plot.Add.Scatter(runs.Select(r => r.Reference).ToArray(), runs.Select(r => r.Labels).ToArray());
+        points.LineWidth = 0;
+        points.MarkerSize = 9;
+        foreach (var r in runs)
+        {
+            var label = plot.Add.Text(r.Name, r.Reference, r.Labels);
+            label.LabelFontSize = 10;
+            label.LabelAlignment = Alignment.LowerLeft;
+        }
+        plot.Axes.SetLimits(0, 1, 0, 1);
+        plot.Title(title);
+        plot.XLabel(measure + " under the reference judgments");
+        plot.YLabel(measure + " under the labels");
+        return plot.GetImageBytes(620, 580, ImageFormat.Png);
+    }
+
+    private static void Whisker(Plot plot, double x, double low, double high, double cap)
+    {
+        foreach (var (x1, y1, x2, y2) in new[] { (x, low, x, high), (x - cap, low, x + cap, low), (x - cap, high, x + cap, high) })
+        {
+            var segment = plot.Add.Line(x1, y1, x2, y2);
+            segment.LineColor = Colors.Black;
+            segment.LineWidth = 1.5f;
+        }
+    }
 }

@@ -1,0 +1,30 @@
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Relevance.SearchEvaluation.Labelers;
+using Relevance.ServiceDefaults;
+
+namespace Relevance.SearchEvaluation;
+
+public static class SearchEvaluationStage
+{
+    public const string Name = "search-evaluation";
+
+    /// <summary>
+    /// Registers search evaluation (pooling, grading, measures, history) and, when configuration selects the stage,
+    /// the consumer of <see cref="Contracts.EvaluateRunSubmission"/>. It labels through the labeling and teacher
+    /// stages' services: register <c>AddLabeling()</c> and <c>AddTeacher()</c> too (their consumers may run elsewhere).
+    /// </summary>
+    public static IHostApplicationBuilder AddSearchEvaluation(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<SearchEvaluationOptions>().BindConfiguration(SearchEvaluationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.TryAddSingleton<PoolLabelerResolver>();
+        builder.Services.TryAddSingleton<SearchEvaluator>();
+        builder.Services.TryAddSingleton<BenchmarkInputLoader>();
+        builder.Services.TryAddSingleton<RunSubmissionHandler>();
+        builder.Services.TryAddSingleton<SearchHistory>();
+        builder.AddStage(Name, x => x.AddConsumer<EvaluateRunSubmissionConsumer, EvaluateRunSubmissionConsumerDefinition>());
+        return builder;
+    }
+}
