@@ -21,10 +21,6 @@ public sealed class EvaluationOptions : IValidatableObject
     /// <summary>With no benchmark set stored, promote the first version anyway (the embedded demo) instead of rejecting it.</summary>
     public bool PromoteWithoutBenchmark { get; set; }
 
-    /// <summary>What one hour of the machine that runs the SLM costs, for the cost table; 0 leaves SLM cost unmeasured.</summary>
-    [Range(0, 10_000)]
-    public double MachinePricePerHour { get; set; }
-
     [Range(1, 100_000)]
     public int ScoringBatchSize { get; set; } = 256;
 

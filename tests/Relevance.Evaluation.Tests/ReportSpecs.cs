@@ -18,7 +18,7 @@ public sealed partial class When_writing_a_report
     public async Task Should_write_html_whose_every_chart_renders_in_headless_chromium_and_a_markdown_twin()
     {
         await using var backend = await TestBackend.CreateAsync(Backend.InMemorySqlite);
-        backend.Configuration["Evaluation:MachinePricePerHour"] = "0.50";
+        backend.Configuration["Costs:CpuMachinePerHour"] = "0.50";
         var host = await backend.StartHostAsync(b => b.AddEvaluation());
         var rows = SyntheticBenchmark.Rows();
         await host.Services.GetRequiredService<BenchmarkImporter>().ImportAsync("synthetic", "test", rows);
@@ -62,8 +62,11 @@ public sealed partial class When_writing_a_report
         Assert.DoesNotContain("src=\"http", html);
         Assert.Contains("| synthetic | teacher | gpt-test |", markdown);
         Assert.Contains("v-report", markdown);
-        Assert.Contains("USD per 1,000 labels", markdown);
-        Assert.Contains("| gpt-test | teacher | 32 | 0.5 | 0.2 |", markdown); // $0.0002 a judgment, 32 judgments 2 s apart
+        Assert.Contains("USD per 1M labels", markdown);
+        Assert.Contains("| gpt-test | teacher | 32 | 0.5 | 200 |", markdown); // $0.0002 a judgment, 32 judgments 2 s apart
+        // GPT-4o at list price over the teacher prompt for the same 32 pairs, with its basis.
+        Assert.Matches(@"\| gpt-4o \(reference\) on synthetic \| teacher \| 32 \| [0-9.]+ \| [0-9.]+ \| gpt-4o list price, [0-9]+ prompt \+ [0-9]+ answer tokens per pair", markdown);
+        Assert.Matches(@"v-report .* vs gpt-4o \(reference\) on synthetic: [0-9.]+× the throughput, [0-9.]+× cheaper", markdown);
         Assert.Matches(@"v-report .* vs gpt-test: [0-9.]+× the throughput, [0-9.]+× cheaper", markdown);
 
         var images = ImgSrc().Matches(html).Select(m => Convert.FromBase64String(m.Groups[1].Value)).ToList();

@@ -88,6 +88,7 @@ public sealed class LabelCommand : AsyncCommand<LabelCommand.Settings>
         var bad = 0;
         var chunk = new List<ScoringPair>(settings.Chunk);
         var firstLine = new Dictionary<(string Qid, string Pid), int>();
+        var sample = new EconomicsLines.PairSample();
         void Report(int line, string reason)
         {
             bad++;
@@ -123,6 +124,7 @@ public sealed class LabelCommand : AsyncCommand<LabelCommand.Settings>
                     continue;
                 }
                 chunk.Add(p);
+                sample.Add(p.Query, p.Passage);
                 if (chunk.Count >= settings.Chunk) await FlushAsync();
             }
             await FlushAsync();
@@ -131,6 +133,8 @@ public sealed class LabelCommand : AsyncCommand<LabelCommand.Settings>
         }
         if (bad > 20) CliConsole.Error.MarkupLineInterpolated($"[red]… and {bad - 20} more bad lines[/]");
         AnsiConsole.MarkupLineInterpolated($"Labeled {written} pairs in {sw.Elapsed.TotalSeconds:F1} s ({written / Math.Max(sw.Elapsed.TotalSeconds, 1e-9):F1} pairs/s) on {model.Provider}; {bad} bad lines skipped; wrote {settings.Output}");
+        EconomicsLines.Print(EconomicsLines.Compare(host.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>(),
+            $"{model.Metadata.Name} ({model.Metadata.Precision})", written / Math.Max(sw.Elapsed.TotalSeconds, 1e-9), model.Provider, sample.Items));
         return bad > 0 ? 1 : 0;
     }
 

@@ -99,6 +99,7 @@ public sealed class LabelJobCommand : AsyncCommand<LabelJobCommand.Settings>
                 return 3;
             }
             AnsiConsole.MarkupLineInterpolated($"Completed: {job.Completed} labels in {((job.CompletedAt ?? DateTime.UtcNow) - job.CreatedAt).TotalSeconds:F1} s.");
+            await PrintEconomicsAsync(host.Services, job, version.Name, settings, cancellationToken);
             if (settings.Export is { } export)
             {
                 var n = await host.Services.GetRequiredService<LabelExporter>().ExportAsync(jobId, export, LabelExporter.FormatOf(export), cancellationToken);
@@ -110,5 +111,29 @@ public sealed class LabelJobCommand : AsyncCommand<LabelJobCommand.Settings>
         {
             await host.StopAsync(CancellationToken.None);
         }
+    }
+
+    private static async Task PrintEconomicsAsync(IServiceProvider services, LabelJob job, string versionName, Settings settings, CancellationToken ct)
+    {
+        if (job is not { StartedAt: { } started, CompletedAt: { } completed } || completed <= started) return;
+        var sample = new EconomicsLines.PairSample();
+        if (settings.Input is { } input)
+        {
+            await foreach (var (_, pair, _) in PairFile.ReadAsync(input, ct))
+                if (pair is { } p) sample.Add(p.Query, p.Passage);
+        }
+        else
+        {
+            await using var db = await services.GetRequiredService<IDbContextFactory<RelevanceDbContext>>().CreateDbContextAsync(ct);
+            var texts = await (from p in db.Pairs where p.RunId == settings.Run
+                               join q in db.Queries on p.QueryId equals q.Id
+                               join s in db.Passages on p.PassageId equals s.Id
+                               select new { Query = q.Text, Passage = s.Text }).Take(2000).ToListAsync(ct);
+            foreach (var t in texts) sample.Add(t.Query, t.Passage);
+        }
+        var configuration = services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>();
+        // Workers may be elsewhere: the provider is the one configured for this deployment.
+        var provider = configuration["Slm:ExecutionProvider"] is { Length: > 0 } configured && configured.Equals("Cuda", StringComparison.OrdinalIgnoreCase) ? "CUDA" : "CPU";
+        EconomicsLines.Print(EconomicsLines.Compare(configuration, versionName, job.Completed / (completed - started).TotalSeconds, provider, sample.Items));
     }
 }

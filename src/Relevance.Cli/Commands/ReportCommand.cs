@@ -27,7 +27,7 @@ public sealed class ReportCommand : AsyncCommand<ReportCommand.Settings>
         public string? Out { get; init; }
 
         [CommandOption("--set <KEY=VALUE>")]
-        [Description("Configuration override, e.g. Evaluation:MachinePricePerHour=0.45 (repeatable)")]
+        [Description("Configuration override, e.g. Costs:CpuMachinePerHour=0.45 (repeatable)")]
         public string[]? Set { get; init; }
 
         public override ValidationResult Validate() =>

@@ -33,10 +33,18 @@ internal static class RunSummary
         var failures = await db.Failures.AsNoTracking().Where(f => f.RunId == runId).GroupBy(f => f.Stage)
             .Select(g => new { Stage = g.Key, Count = g.Count() }).ToListAsync(ct);
         counts.AddRow("failures", failures.Count == 0 ? "0" : string.Join(", ", failures.Select(f => $"{f.Stage}: {f.Count}")));
+        Relevance.Teacher.LabelingComparison? comparison = null;
         var job = await db.LabelJobs.AsNoTracking().Where(j => j.RunId == runId).OrderByDescending(j => j.CreatedAt).FirstOrDefaultAsync(ct);
         if (job is { StartedAt: { } s, CompletedAt: { } c } && c > s)
         {
             counts.AddRow("SLM labels (held out)", $"{job.Completed} at {job.Completed / (c - s).TotalSeconds:F1} labels/s");
+            comparison = await CompareAsync(services, db, runId, job, (c - s).TotalSeconds, tokensIn, tokensOut, cost, ct);
+            if (comparison is not null)
+            {
+                counts.AddRow("SLM labels/s, USD per 1M", $"{comparison.Slm.LabelsPerSecond:F1}, ${comparison.Slm.UsdPerMillion:F2}");
+                counts.AddRow($"teacher ({Markup.Escape(comparison.Teacher.Labeler)}) labels/s, USD per 1M", $"{comparison.Teacher.LabelsPerSecond:F1}, ${comparison.Teacher.UsdPerMillion:F0}");
+                counts.AddRow("SLM vs teacher", $"{comparison.ThroughputRatio:F1}× the throughput, 1/{comparison.CostRatio:F0} of the cost");
+            }
         }
         foreach (var e in await db.Evaluations.AsNoTracking().Where(e => e.RunId == runId).OrderBy(e => e.Id).ToListAsync(ct))
         {
@@ -52,11 +60,43 @@ internal static class RunSummary
         counts.AddRow("elapsed", elapsed.ToString(@"hh\:mm\:ss"));
         AnsiConsole.Write(counts);
         AnsiConsole.MarkupLineInterpolated($"Providers: [bold]{run.Providers ?? "not recorded"}[/]");
+        if (comparison is not null)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[grey]SLM: {comparison.Slm.Basis}.[/]");
+            AnsiConsole.MarkupLineInterpolated($"[grey]Teacher: {comparison.Teacher.Basis}.[/]");
+        }
         var reports = Path.Combine(ArtifactPaths.Root(services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()), "reports", runId.ToString("N"));
         foreach (var report in Directory.Exists(reports) ? Directory.GetFiles(reports, "*.html") : [])
         {
             AnsiConsole.MarkupLineInterpolated($"Report: [link]{report}[/]");
         }
         return n;
+    }
+
+    /// <summary>
+    /// The run's SLM against its teacher: measured when the teacher was a priced LLM (its stored tokens and cost,
+    /// its rate from the judgment timestamps), else GPT-4o's list price over the teacher prompt for the held-out pairs.
+    /// </summary>
+    private static async Task<Relevance.Teacher.LabelingComparison?> CompareAsync(IServiceProvider services, RelevanceDbContext db, Guid runId, LabelJob job,
+        double seconds, long tokensIn, long tokensOut, decimal cost, CancellationToken ct)
+    {
+        Relevance.Teacher.LabelerEconomics? measured = null;
+        var judged = db.TeacherJudgments.AsNoTracking().Where(j => j.RunId == runId);
+        if (cost > 0 && tokensIn > 0)
+        {
+            var times = await judged.Select(j => j.CreatedAt).ToListAsync(ct);
+            var span = (times.Max() - times.Min()).TotalSeconds;
+            var teacher = await judged.Select(j => j.Teacher).FirstAsync(ct);
+            if (span > 0) measured = Relevance.Teacher.TeacherCostModel.Measured(teacher, times.Count, tokensIn, tokensOut, cost, span);
+        }
+        var pairs = await (from p in db.Pairs where p.RunId == runId && p.Split == "heldout"
+                           join q in db.Queries on p.QueryId equals q.Id
+                           join s in db.Passages on p.PassageId equals s.Id
+                           select new { Query = q.Text, Passage = s.Text }).ToListAsync(ct);
+        var sample = new EconomicsLines.PairSample();
+        foreach (var p in pairs) sample.Add(p.Query, p.Passage);
+        var configuration = services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>();
+        var provider = configuration["Slm:ExecutionProvider"] is { } e && e.Equals("Cuda", StringComparison.OrdinalIgnoreCase) ? "CUDA" : "CPU";
+        return EconomicsLines.Compare(configuration, "the run's SLM", job.Completed / seconds, provider, sample.Items, measured);
     }
 }

@@ -1,3 +1,5 @@
+using Relevance.Teacher;
+using Relevance.Slm;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -16,14 +18,14 @@ public sealed record ReportFiles(string Html, string Markdown, int Charts, int L
 public sealed record LabelerResult(string BenchmarkSet, string Kind, string Labeler, string DisplayName, EvaluationRow Row, StoredMetrics Metrics);
 
 /// <summary>Throughput and cost of one labeler, from measured numbers only (null = not measured).</summary>
-public sealed record CostRow(string Labeler, string Kind, long Labels, double? LabelsPerSecond, double? UsdPer1000, string Basis);
+public sealed record CostRow(string Labeler, string Kind, long Labels, double? LabelsPerSecond, double? UsdPerMillion, string Basis);
 
 /// <summary>
 /// Writes one self-contained HTML page (charts embedded as base64 PNG) and a Markdown twin for a run or a
 /// model version: agreement with the humans for every labeler evaluated on the same benchmark sets,
 /// confusion heat maps, grade distributions, per-query NDCG, and throughput and cost.
 /// </summary>
-public sealed class ReportBuilder(IDbContextFactory<RelevanceDbContext> dbFactory, IOptions<EvaluationOptions> options)
+public sealed class ReportBuilder(IDbContextFactory<RelevanceDbContext> dbFactory, Microsoft.Extensions.Configuration.IConfiguration configuration)
 {
     public async Task<ReportFiles> BuildAsync(Guid? runId, Guid? modelVersionId, string outDir, CancellationToken ct = default)
     {
@@ -97,19 +99,42 @@ public sealed class ReportBuilder(IDbContextFactory<RelevanceDbContext> dbFactor
             }
             var span = (stats.Last - stats.First).TotalSeconds;
             double? perSecond = stats.Count > 1 && span > 0 ? stats.Count / span : null;
-            double? per1000 = stats.Cost > 0 ? (double)stats.Cost / stats.Count * 1000 : null;
-            rows.Add(new CostRow(teacher, LabelerKinds.Teacher, stats.Count, perSecond, per1000,
+            double? perMillion = stats.Cost > 0 ? (double)stats.Cost / stats.Count * 1_000_000 : null;
+            rows.Add(new CostRow(teacher, LabelerKinds.Teacher, stats.Count, perSecond, perMillion,
                 $"{stats.Input:N0} input + {stats.Output:N0} output tokens, ${stats.Cost:F4} stored; rate from judgment timestamps"));
         }
-        var price = options.Value.MachinePricePerHour;
-        foreach (var r in results.Where(r => r.Kind != LabelerKinds.Teacher && r.Metrics.LabelsPerSecond is > 0))
+        var prices = Microsoft.Extensions.Configuration.ConfigurationBinder.Get<MachinePrices>(configuration.GetSection(MachinePrices.Section)) ?? new MachinePrices();
+        var provider = string.Equals(configuration["Slm:ExecutionProvider"], "Cuda", StringComparison.OrdinalIgnoreCase) ? "CUDA" : "CPU";
+        var slms = results.Where(r => r.Kind != LabelerKinds.Teacher && r.Metrics.LabelsPerSecond is > 0).ToList();
+        foreach (var r in slms)
         {
-            var lps = r.Metrics.LabelsPerSecond!.Value;
-            double? per1000 = price > 0 ? price / (lps * 3600) * 1000 : null;
-            rows.Add(new CostRow($"{r.DisplayName} on {r.BenchmarkSet}", r.Kind, r.Metrics.Labeled, lps, per1000,
-                price > 0 ? $"measured while evaluating; machine ${price:F2}/h" : "measured while evaluating; Evaluation:MachinePricePerHour not set"));
+            var e = TeacherCostModel.Slm(r.DisplayName, r.Metrics.LabelsPerSecond!.Value, provider, prices);
+            rows.Add(new CostRow($"{r.DisplayName} on {r.BenchmarkSet}", r.Kind, r.Metrics.Labeled, e.LabelsPerSecond, e.UsdPerMillion, "measured while evaluating; " + e.Basis));
+        }
+        // The paper's comparison: GPT-4o's list price over this project's teacher prompt for the same pairs.
+        foreach (var set in slms.Select(r => r.BenchmarkSet).Distinct())
+        {
+            var pairs = await PairsOfAsync(db, set, runId, ct);
+            if (pairs.Count == 0) continue;
+            var llm = Microsoft.Extensions.Configuration.ConfigurationBinder.Get<Relevance.Llm.LlmOptions>(configuration.GetSection("Llm")) ?? new Relevance.Llm.LlmOptions();
+            var reference = TeacherCostModel.Reference(pairs, llm);
+            rows.Add(new CostRow($"{reference.Labeler} (reference) on {set}", LabelerKinds.Teacher, pairs.Count, reference.LabelsPerSecond, reference.UsdPerMillion, reference.Basis));
         }
         return rows;
+    }
+
+    /// <summary>Query and passage texts of a benchmark set, or of a run's held-out pairs (at most 2,000, for counting prompt tokens).</summary>
+    private static async Task<List<(string Query, string Passage)>> PairsOfAsync(RelevanceDbContext db, string set, Guid? runId, CancellationToken ct)
+    {
+        var bench = await (from b in db.BenchmarkJudgments join s in db.BenchmarkSets on b.BenchmarkSetId equals s.Id where s.Name == set
+                           orderby b.Id select new { b.Query, b.Passage }).Take(2000).ToListAsync(ct);
+        if (bench.Count > 0) return [.. bench.Select(b => (b.Query, b.Passage))];
+        if (runId is null) return [];
+        var held = await (from p in db.Pairs where p.RunId == runId && p.Split == "heldout"
+                          join q in db.Queries on p.QueryId equals q.Id
+                          join s in db.Passages on p.PassageId equals s.Id
+                          select new { Query = q.Text, Passage = s.Text }).Take(2000).ToListAsync(ct);
+        return [.. held.Select(h => (h.Query, h.Passage))];
     }
 
     private sealed record Chart(string Title, string Caption, byte[] Png);
@@ -163,7 +188,7 @@ public sealed class ReportBuilder(IDbContextFactory<RelevanceDbContext> dbFactor
         foreach (var teacher in costs.Where(c => c.Kind == LabelerKinds.Teacher))
         {
             var speed = slm.LabelsPerSecond is { } s && teacher.LabelsPerSecond is { } t ? $"{s / t:F1}× the throughput" : "throughput ratio not measured";
-            var cost = slm.UsdPer1000 is { } sc && teacher.UsdPer1000 is { } tc && sc > 0 ? $"{tc / sc:F1}× cheaper" : "cost ratio not measured";
+            var cost = slm.UsdPerMillion is { } sc && teacher.UsdPerMillion is { } tc && sc > 0 ? $"{tc / sc:F1}× cheaper" : "cost ratio not measured";
             yield return $"{slm.Labeler} vs {teacher.Labeler}: {speed}, {cost}";
         }
     }
@@ -179,9 +204,9 @@ public sealed class ReportBuilder(IDbContextFactory<RelevanceDbContext> dbFactor
         foreach (var r in results)
             sb.AppendLine($"| {r.BenchmarkSet} | {r.Kind} | {r.DisplayName} | " + string.Join(" | ", Columns.Select(c => c.Value(r.Metrics))) + " |");
         sb.AppendLine().AppendLine("## Throughput and cost").AppendLine();
-        sb.AppendLine("| labeler | kind | labels | labels/s | USD per 1,000 labels | basis |").AppendLine("|---|---|---:|---:|---:|---|");
+        sb.AppendLine("| labeler | kind | labels | labels/s | USD per 1M labels | basis |").AppendLine("|---|---|---:|---:|---:|---|");
         foreach (var c in costs)
-            sb.AppendLine($"| {c.Labeler} | {c.Kind} | {c.Labels} | {F(c.LabelsPerSecond, "F1")} | {F(c.UsdPer1000, "G4")} | {c.Basis} |");
+            sb.AppendLine($"| {c.Labeler} | {c.Kind} | {c.Labels} | {F(c.LabelsPerSecond, "F1")} | {F(c.UsdPerMillion, "G4")} | {c.Basis} |");
         var ratios = Ratios(costs).ToList();
         if (ratios.Count > 0)
         {
@@ -212,9 +237,9 @@ public sealed class ReportBuilder(IDbContextFactory<RelevanceDbContext> dbFactor
             sb.AppendLine("</tr>");
         }
         sb.AppendLine("</tbody></table>");
-        sb.AppendLine("<h2>Throughput and cost</h2><table><thead><tr><th>labeler</th><th>kind</th><th>labels</th><th>labels/s</th><th>USD per 1,000 labels</th><th>basis</th></tr></thead><tbody>");
+        sb.AppendLine("<h2>Throughput and cost</h2><table><thead><tr><th>labeler</th><th>kind</th><th>labels</th><th>labels/s</th><th>USD per 1M labels</th><th>basis</th></tr></thead><tbody>");
         foreach (var c in costs)
-            sb.AppendLine($"<tr><td>{E(c.Labeler)}</td><td>{E(c.Kind)}</td><td>{c.Labels}</td><td>{E(F(c.LabelsPerSecond, "F1"))}</td><td>{E(F(c.UsdPer1000, "G4"))}</td><td>{E(c.Basis)}</td></tr>");
+            sb.AppendLine($"<tr><td>{E(c.Labeler)}</td><td>{E(c.Kind)}</td><td>{c.Labels}</td><td>{E(F(c.LabelsPerSecond, "F1"))}</td><td>{E(F(c.UsdPerMillion, "G4"))}</td><td>{E(c.Basis)}</td></tr>");
         sb.AppendLine("</tbody></table><ul>");
         foreach (var line in Ratios(costs)) sb.AppendLine($"<li>{E(line)}</li>");
         sb.AppendLine("</ul><h2>Charts</h2>");
