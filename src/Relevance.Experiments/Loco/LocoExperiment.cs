@@ -23,7 +23,7 @@ public sealed record LocoFold(string Test, IReadOnlyList<string> Train, int Trai
 /// Trained students are kept under the work folder, keyed by recipe, teacher and training collections, so a
 /// rerun only scores them again.
 /// </summary>
-public sealed class LocoExperiment(IReadOnlyList<JudgedCollection> collections, string teacher, DistillationOptions options, string work, Action<string>? log = null, string? name = null)
+public sealed class LocoExperiment(IReadOnlyList<JudgedCollection> collections, string teacher, DistillationOptions options, string work, Action<string>? log = null, string? name = null, IReadOnlyList<double>? mixes = null)
 {
     /// <summary>The LLM judges reported beside the student where their labels exist.</summary>
     public static readonly string[] Judges = ["umbrela-gpt4o_zeroshot", "umbrela-gpt4_zeroshot", "llama3-70b_4prompts"];
@@ -79,6 +79,12 @@ public sealed class LocoExperiment(IReadOnlyList<JudgedCollection> collections, 
             var label = $"{StudentName} + {string.Join(" + ", with.Select(e => e == BaseEncoder.ArcticXsName ? "arctic" : "minilm"))} cosine, fitted";
             labelers[label] = [.. test.Pairs.Select(p => Judged(p, Combined($"{p.Qid}\t{p.Pid}", e => testCosines[e][(p.Qid, p.Pid)]), th))];
             log?.Invoke($"  {label}: weights {string.Join(" / ", w.Select(x => x.ToString("F3")))}");
+        }
+        foreach (var w in mixes ?? [])
+        {
+            var mixed = Mixed(test, train, examples, w);
+            if (mixed is null) continue;
+            labelers[$"{StudentName}, encoder mixed with the base at w={w:F2}"] = [.. test.Pairs.Select(p => Judged(p, mixed.Test[$"{p.Qid}\t{p.Pid}"], mixed.Thresholds))];
         }
         if (options.Recipe == DistillationRecipe.CrossEncoderMse)
             labelers[$"{StudentName}, rounded"] = [.. test.Pairs.Select(p => Judged(p, record.Test[$"{p.Qid}\t{p.Pid}"], ModelMetadata.DefaultScoreThresholds))];
@@ -158,6 +164,32 @@ public sealed class LocoExperiment(IReadOnlyList<JudgedCollection> collections, 
         var tmp = file + ".tmp";
         File.WriteAllText(tmp, JsonSerializer.Serialize(record));
         File.Move(tmp, file, overwrite: true);
+        return record;
+    }
+
+    /// <summary>The saved student with its encoder mixed into the base's (thresholds again from the held-out queries' teacher shares); kept beside it.</summary>
+    private StudentRecord? Mixed(JudgedCollection test, List<JudgedCollection> train, List<TrainingExample> examples, double w)
+    {
+        var folder = Path.Combine(work, $"{DistillationRecipes.Name(options.Recipe)}-{WorkKey(train)}");
+        var weights = Path.Combine(folder, $"student-{test.Name}.weights");
+        var file = Path.Combine(folder, $"test-{test.Name}-mix-{w:F2}.json");
+        if (File.Exists(file)) return JsonSerializer.Deserialize<StudentRecord>(File.ReadAllText(file));
+        if (!File.Exists(weights)) return null;
+        var watch = Stopwatch.StartNew();
+        var trainer = new DistillationTrainer(options);
+        var (_, validation) = DistillationTrainer.SplitByQuery(examples, options.ValidationFraction, options.Seed);
+        using var model = trainer.LoadStudent(weights);
+        trainer.MixEncoderWithBase(model, w);
+        var testExamples = test.Pairs.Select(p => new TrainingExample(p.Qid, p.Query, p.Pid, p.Passage, 0)).ToList();
+        var s = trainer.Predict(model, testExamples);
+        var v = trainer.Predict(model, validation);
+        var vScores = validation.Select((e, i) => (Key(e), (double)v[i])).ToDictionary(x => x.Item1, x => x.Item2);
+        var vTeacher = validation.ToDictionary(Key, e => DistillationTrainer.RoundGrade(e.Target));
+        var thresholds = GradeCalibration.MatchDistribution([.. validation.Select(e => vScores[Key(e)])], [.. validation.Select(e => vTeacher[Key(e)])]);
+        var record = new StudentRecord(testExamples.Select((e, i) => (Key(e), (double)s[i])).ToDictionary(x => x.Item1, x => x.Item2), vScores, vTeacher,
+            thresholds, watch.Elapsed.TotalMinutes, 0, [], null);
+        File.WriteAllText(file, JsonSerializer.Serialize(record));
+        log?.Invoke($"  mixed w={w:F2} scored in {watch.Elapsed.TotalMinutes:F1} min");
         return record;
     }
 

@@ -307,6 +307,28 @@ public sealed class DistillationTrainer
         };
     }
 
+    /// <summary>
+    /// Weight-space ensembling of a trained student's encoder with the base encoder's: base + w·(tuned − base),
+    /// the head kept as trained (the base has none). In place.
+    /// </summary>
+    public void MixEncoderWithBase(nn.Module<Tensor, Tensor, Tensor, Tensor> student, double w)
+    {
+        using var baseModel = CreateStudent(0);
+        var targets = Encoder(student).parameters().ToArray();
+        var tuned = targets.Select(p => p.detach().clone()).ToArray();
+        var original = Encoder(baseModel).parameters().Select(p => p.detach()).ToArray();
+        Mix(targets, original, tuned, w);
+        foreach (var t in tuned) t.Dispose();
+    }
+
+    /// <summary>A student of this recipe with the weights saved at <paramref name="path"/>.</summary>
+    public nn.Module<Tensor, Tensor, Tensor, Tensor> LoadStudent(string path)
+    {
+        var model = CreateStudent(0);
+        model.load(path);
+        return model;
+    }
+
     private static void Mix(Tensor[] targets, Tensor[] original, Tensor[] tuned, double w)
     {
         using var _ = no_grad();
