@@ -37,6 +37,14 @@ public sealed class OnnxRuntimeOptions
     [Range(1, 4096)]
     public int BatchSize { get; set; } = 32;
 
+    /// <summary>
+    /// Padded tokens per ONNX Runtime call, when set: batches of short pairs grow and batches of long ones shrink,
+    /// so that each call does about the same work; <see cref="BatchSize"/> then no longer bounds a batch.
+    /// 0: <see cref="BatchSize"/> pairs per call.
+    /// </summary>
+    [Range(0, 1 << 20)]
+    public int MaxBatchTokens { get; set; }
+
     /// <summary>Overrides the model version's max length when set (tokens, special tokens included).</summary>
     [Range(0, 512)]
     public int MaxLength { get; set; }

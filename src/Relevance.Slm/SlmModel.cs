@@ -13,7 +13,7 @@ public sealed class SlmModel : IDisposable
     private readonly bool _hasTokenTypes;
     private readonly string _output;
 
-    private SlmModel(InferenceSession session, PairTokenizer tokenizer, ModelMetadata metadata, string sha256, string provider, int batchSize)
+    private SlmModel(InferenceSession session, PairTokenizer tokenizer, ModelMetadata metadata, string sha256, string provider, int batchSize, int maxBatchTokens = 0)
     {
         _session = session;
         Tokenizer = tokenizer;
@@ -21,6 +21,7 @@ public sealed class SlmModel : IDisposable
         Sha256 = sha256;
         Provider = provider;
         BatchSize = batchSize;
+        MaxBatchTokens = maxBatchTokens;
         _hasTokenTypes = session.InputMetadata.ContainsKey("token_type_ids");
         foreach (var required in new[] { "input_ids", "attention_mask" })
         {
@@ -52,6 +53,8 @@ public sealed class SlmModel : IDisposable
     public string Provider { get; }
     public string Kind { get; }
     public int BatchSize { get; }
+    /// <summary>Padded tokens (pairs × the batch's longest) per ONNX Runtime call; 0: <see cref="BatchSize"/> pairs.</summary>
+    public int MaxBatchTokens { get; }
     public double[] Thresholds { get; }
 
     public static SlmModel Load(ModelVersionDirectory version, OnnxSessionFactory factory)
@@ -59,7 +62,7 @@ public sealed class SlmModel : IDisposable
         var maxLength = factory.Options.MaxLength > 0 ? factory.Options.MaxLength : version.Metadata.MaxLength;
         var tokenizer = PairTokenizer.FromFile(version.VocabPath, maxLength);
         var session = factory.Create(File.ReadAllBytes(version.ModelPath), $"{version.Metadata.Name} ({version.Sha256[..12]})");
-        return new SlmModel(session, tokenizer, version.Metadata, version.Sha256, factory.LastProvider, factory.Options.BatchSize);
+        return new SlmModel(session, tokenizer, version.Metadata, version.Sha256, factory.LastProvider, factory.Options.BatchSize, factory.Options.MaxBatchTokens);
     }
 
     /// <summary>The packaged base encoder straight from its embedded resources (no directory needed).</summary>
@@ -75,7 +78,7 @@ public sealed class SlmModel : IDisposable
             Name = BaseEncoder.CanonicalName(name), BaseModel = BaseEncoder.CanonicalName(name), Kind = ModelKinds.BiEncoder, MaxLength = tokenizer.MaxLength,
             Pooling = profile.Pooling, QueryPrefix = profile.QueryPrefix,
         };
-        return new SlmModel(session, tokenizer, metadata, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(model)), factory.LastProvider, factory.Options.BatchSize);
+        return new SlmModel(session, tokenizer, metadata, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(model)), factory.LastProvider, factory.Options.BatchSize, factory.Options.MaxBatchTokens);
     }
 
     /// <summary>
@@ -132,9 +135,11 @@ public sealed class SlmModel : IDisposable
     private void RunBucketed(IReadOnlyList<EncodedInput> inputs, BatchOutput consume)
     {
         var order = Enumerable.Range(0, inputs.Count).OrderBy(i => inputs[i].Length).ToArray();
-        for (var start = 0; start < order.Length; start += BatchSize)
+        for (var start = 0; start < order.Length;)
         {
-            var indices = order.AsSpan(start, Math.Min(BatchSize, order.Length - start)).ToArray();
+            var count = BatchCount(order, start, inputs);
+            var indices = order.AsSpan(start, count).ToArray();
+            start += count;
             var seq = inputs[indices[^1]].Length;
             var n = indices.Length;
             var ids = new long[n * seq];
@@ -163,6 +168,20 @@ public sealed class SlmModel : IDisposable
             var outShape = output.GetTensorTypeAndShape().Shape;
             consume(indices, seq, outShape, output.GetTensorDataAsSpan<float>());
         }
+    }
+
+    /// <summary>
+    /// Pairs in the batch starting at <paramref name="start"/> of the length-sorted order: under a token budget,
+    /// as many as fit when each is padded to the batch's longest (short pairs go in larger batches), at least one;
+    /// otherwise <see cref="BatchSize"/>.
+    /// </summary>
+    private int BatchCount(int[] order, int start, IReadOnlyList<EncodedInput> inputs)
+    {
+        var left = order.Length - start;
+        if (MaxBatchTokens <= 0) return Math.Min(BatchSize, left);
+        var n = 1;
+        while (n < left && (long)(n + 1) * inputs[order[start + n]].Length <= MaxBatchTokens) n++;
+        return n;
     }
 
     public void Dispose() => _session.Dispose();

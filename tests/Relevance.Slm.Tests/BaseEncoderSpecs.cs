@@ -146,3 +146,27 @@ public sealed class When_quantizing_a_model_version_to_int8(BaseModelFixture fx)
         Assert.Equal(36, report.MatMulsQuantized);
     }
 }
+
+public sealed class When_batches_are_cut_by_a_token_budget(BaseModelFixture fx) : IClassFixture<BaseModelFixture>
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(100)]
+    [InlineData(1000)]
+    public async Task Should_score_every_pair_as_batches_of_a_fixed_count_do(int budget)
+    {
+        // Lengths from a few tokens to the max, so that the budget makes batches of one, of several and of all.
+        var pairs = Enumerable.Range(0, 40).Select(i => new ScoringPair($"q{i % 3}", "expense report deadline", $"p{i}",
+            string.Join(' ', Enumerable.Repeat("Submit expense reports with receipts within 30 days.", 1 + i % 9)))).ToArray();
+        var byCount = await new OnnxRelevanceScorer(fx.Model).ScoreAsync(pairs);
+        var options = new OnnxRuntimeOptions { ExecutionProvider = ExecutionProvider.Cpu, IntraOpThreads = 2, BatchSize = 16, MaxBatchTokens = budget };
+        using var model = SlmModel.Load(fx.Version, new OnnxSessionFactory(options));
+        var byTokens = await new OnnxRelevanceScorer(model).ScoreAsync(pairs);
+        Assert.Equal(budget, model.MaxBatchTokens);
+        for (var i = 0; i < pairs.Length; i++)
+        {
+            Assert.Equal(byCount[i].Grade, byTokens[i].Grade);
+            Assert.Equal(byCount[i].Score, byTokens[i].Score, 5);
+        }
+    }
+}

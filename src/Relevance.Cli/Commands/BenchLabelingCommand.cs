@@ -30,7 +30,7 @@ public sealed class BenchLabelingCommand : AsyncCommand<BenchLabelingCommand.Set
         public int Pairs { get; init; } = 512;
 
         [CommandOption("--tokens <LIST>")]
-        [Description("Max lengths to measure; passages are filled so that each pair reaches it")]
+        [Description("Max lengths to measure; passages are filled so that each pair reaches it. 'real': the pairs at their own lengths, cut at the model's max length")]
         public string Tokens { get; init; } = "128,256";
 
         [CommandOption("--precision <LIST>")]
@@ -68,7 +68,7 @@ public sealed class BenchLabelingCommand : AsyncCommand<BenchLabelingCommand.Set
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var tokens = settings.Tokens.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToArray();
+        var tokens = settings.Tokens.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(t => t.Equals("real", StringComparison.OrdinalIgnoreCase) ? RealLengths : int.Parse(t, CultureInfo.InvariantCulture)).ToArray();
         var precisions = settings.Precision.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => p.ToLowerInvariant()).ToArray();
         if (precisions.Any(p => p is not ("fp32" or "int8"))) throw new ArgumentException("--precision takes fp32 and/or int8");
 
@@ -93,11 +93,14 @@ public sealed class BenchLabelingCommand : AsyncCommand<BenchLabelingCommand.Set
         var rows = new List<Row>();
         try
         {
-            foreach (var maxLength in tokens)
+            foreach (var length in tokens)
             {
+                var maxLength = length == RealLengths ? fp32.Metadata.MaxLength : length;
                 using var vocab = File.OpenRead(fp32.VocabPath);
                 var tokenizer = new PairTokenizer(vocab, maxLength);
-                var pairs = BuildPairs(source, tokenizer, maxLength, settings.Pairs);
+                var pairs = length == RealLengths ? RealPairs(source, settings.Pairs) : BuildPairs(source, tokenizer, maxLength, settings.Pairs);
+                if (length == RealLengths)
+                    AnsiConsole.MarkupLineInterpolated($"Real lengths: {pairs.Average(p => tokenizer.EncodePair(p.Query, p.Passage).Length):F1} tokens per pair on average, cut at {maxLength}.");
                 foreach (var precision in precisions)
                 {
                     var version = versions[precision];
@@ -111,12 +114,12 @@ public sealed class BenchLabelingCommand : AsyncCommand<BenchLabelingCommand.Set
                     {
                         (var raw, provider) = MeasureRaw(version, options, pairs);
                         raws.Add(raw);
-                        AnsiConsole.MarkupLineInterpolated($"[grey]{maxLength} tokens {precision} ({rep}/{settings.Repeat}): raw {raw:F1} pairs/s on {provider}; end-to-end…[/]");
+                        AnsiConsole.MarkupLineInterpolated($"[grey]{Tokens(length)} tokens {precision} ({rep}/{settings.Repeat}): raw {raw:F1} pairs/s on {provider}; end-to-end…[/]");
                         var e2e = await MeasureEndToEndAsync(version, maxLength, pairs, overrides, production, benchRoot, cancellationToken);
                         e2es.Add(e2e);
                         AnsiConsole.MarkupLineInterpolated($"[grey]  end-to-end {e2e.PairsPerSecond:F1} pairs/s ({e2e.PairsPerSecond / raw:F2} of raw), p50 {e2e.P50:F0} ms, p99 {e2e.P99:F0} ms[/]");
                     }
-                    rows.Add(new Row(maxLength, precision, provider, Median(raws), Median(e2es.Select(e => e.PairsPerSecond)), Median(e2es.Select(e => e.P50)), Median(e2es.Select(e => e.P99)),
+                    rows.Add(new Row(length, precision, provider, Median(raws), Median(e2es.Select(e => e.PairsPerSecond)), Median(e2es.Select(e => e.P50)), Median(e2es.Select(e => e.P99)),
                         e2es.All(e => e.Labeled == settings.Pairs), [.. e2es.Select((e, i) => e.PairsPerSecond / raws[i])]));
                 }
             }
@@ -133,13 +136,22 @@ public sealed class BenchLabelingCommand : AsyncCommand<BenchLabelingCommand.Set
         md.AppendLine("|---:|---|---|---:|---:|---:|---|---:|---:|");
         foreach (var row in rows)
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {row.Tokens} | {row.Precision} | {row.Provider} | {row.RawPairsPerSecond:F1} | {row.E2ePairsPerSecond:F1} | {row.E2ePairsPerSecond / row.RawPairsPerSecond:F2} | {string.Join(" / ", row.Ratios.Select(r => r.ToString("F2", CultureInfo.InvariantCulture)))} | {row.P50Ms:F0} | {row.P99Ms:F0} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {Tokens(row.Tokens)} | {row.Precision} | {row.Provider} | {row.RawPairsPerSecond:F1} | {row.E2ePairsPerSecond:F1} | {row.E2ePairsPerSecond / row.RawPairsPerSecond:F2} | {string.Join(" / ", row.Ratios.Select(r => r.ToString("F2", CultureInfo.InvariantCulture)))} | {row.P50Ms:F0} | {row.P99Ms:F0} |");
         }
         Console.WriteLine();
         Console.Write(md.ToString());
         if (settings.Output is { } output) await File.WriteAllTextAsync(output, md.ToString(), cancellationToken);
         return rows.All(r => r.AllLabeled) ? 0 : 1;
     }
+
+    /// <summary>The <c>--tokens</c> entry <c>real</c>: the pairs as they are, not filled up to a length.</summary>
+    private const int RealLengths = 0;
+
+    private static string Tokens(int length) => length == RealLengths ? "real" : length.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The source pairs in order at their own lengths, cycled to the count with unique ids.</summary>
+    private static List<ScoringPair> RealPairs(List<ScoringPair> source, int count) =>
+        [.. Enumerable.Range(0, count).Select(i => { var p = source[i % source.Count]; return p with { Pid = $"{p.Pid}-{i}" }; })];
 
     private static List<ScoringPair> LoadSource(string? data)
     {

@@ -9,29 +9,36 @@ namespace Relevance.Cli.Commands;
 /// <summary>Hyper-parameter options shared by the training commands.</summary>
 public class DistillationSettings : CommandSettings
 {
-    [CommandOption("--recipe <NAME>")] [Description("bi-encoder (pairwise within query, mixed with the base) or cross-encoder (MSE on the grade)")] public string? Recipe { get; init; }
+    // Every option is null unless given, so that the defaults live once, in DistillationOptions.
+    [CommandOption("--recipe <NAME>")] [Description("cross-encoder (default: MSE on the grade plus a within-query pairwise term) or bi-encoder (pairwise within query, mixed with the base)")] public string? Recipe { get; init; }
     [CommandOption("--tuned-weight <W>")] [Description("bi-encoder: share of the tuned weights mixed with the base (default 0.25; 'best' picks by held-out teacher agreement)")] public string? TunedWeight { get; init; }
     [CommandOption("--base <NAME>")] [Description("Base encoder: snowflake-arctic-embed-xs (default; [[CLS]] pooling, query prefix) or all-MiniLM-L6-v2")] public string? Base { get; init; }
-    [CommandOption("--epochs <N>")] [Description("Epochs (early stopping on held-out queries may stop sooner)")] public int Epochs { get; init; } = 2;
-    [CommandOption("--max-length <TOKENS>")] [Description("Tokens per pair, special tokens included")] public int MaxLength { get; init; } = 128;
-    [CommandOption("--batch-size <N>")] public int BatchSize { get; init; } = 16;
-    [CommandOption("--lr <RATE>")] [Description("Peak AdamW learning rate (linear warm-up, then linear decay)")] public double LearningRate { get; init; } = 3e-5;
-    [CommandOption("--seed <N>")] public int Seed { get; init; } = 13;
-    [CommandOption("--validation-fraction <F>")] [Description("Share of queries held out for early stopping and thresholds")] public double ValidationFraction { get; init; } = 0.2;
-    [CommandOption("--freeze-word-embeddings")] [Description("Do not train the word-embedding table (~20% faster)")] public bool FreezeWordEmbeddings { get; init; }
-    [CommandOption("--threads <N>")] [Description("libtorch threads (0: one per core)")] public int Threads { get; init; }
-    [CommandOption("--pairwise-weight <W>")] [Description("cross-encoder: weight of a within-query pairwise term beside the MSE (batches of one query)")] public double? PairwiseWeight { get; init; }
+    [CommandOption("--epochs <N>")] [Description("Epochs (default 1; early stopping on held-out queries may stop sooner)")] public int? Epochs { get; init; }
+    [CommandOption("--max-length <TOKENS>")] [Description("Tokens per pair, special tokens included (default 128)")] public int? MaxLength { get; init; }
+    [CommandOption("--batch-size <N>")] [Description("Pairs per step (default 16)")] public int? BatchSize { get; init; }
+    [CommandOption("--lr <RATE>")] [Description("Peak AdamW learning rate (default 3e-5; linear warm-up, then linear decay)")] public double? LearningRate { get; init; }
+    [CommandOption("--seed <N>")] public int? Seed { get; init; }
+    [CommandOption("--validation-fraction <F>")] [Description("Share of queries held out for early stopping and thresholds (default 0.2)")] public double? ValidationFraction { get; init; }
+    [CommandOption("--freeze-word-embeddings")] [Description("Do not train the word-embedding table (the default; ~20% faster)")] public bool FreezeWordEmbeddings { get; init; }
+    [CommandOption("--train-word-embeddings")] [Description("Train the word-embedding table too")] public bool TrainWordEmbeddings { get; init; }
+    [CommandOption("--threads <N>")] [Description("libtorch threads (0: one per core)")] public int? Threads { get; init; }
+    [CommandOption("--pairwise-weight <W>")] [Description("cross-encoder: weight of a within-query pairwise term beside the MSE (default 1; batches of one query; 0: MSE only)")] public double? PairwiseWeight { get; init; }
     [CommandOption("--pointwise-weight <W>")] [Description("bi-encoder: weight of an MSE term on one affine map of the cosine shared by all queries")] public double? PointwiseWeight { get; init; }
-    [CommandOption("--dropout <P>")] [Description("Dropout in the encoder and head (default 0.1)")] public double? Dropout { get; init; }
+    [CommandOption("--dropout <P>")] [Description("Dropout in the encoder and head (default 0)")] public double? Dropout { get; init; }
     [CommandOption("--training-precision <P>")] [Description("auto (bf16 products where the CPU has bf16 units), bf16 or fp32")] public string? TrainingPrecision { get; init; }
 
     public DistillationOptions ToOptions()
     {
-        var o = new DistillationOptions
-        {
-            Epochs = Epochs, MaxLength = MaxLength, BatchSize = BatchSize, LearningRate = LearningRate, Seed = Seed,
-            ValidationFraction = ValidationFraction, FreezeWordEmbeddings = FreezeWordEmbeddings, Threads = Threads,
-        };
+        var o = new DistillationOptions();
+        if (Epochs is { } e) o = o with { Epochs = e };
+        if (MaxLength is { } ml) o = o with { MaxLength = ml };
+        if (BatchSize is { } bs) o = o with { BatchSize = bs };
+        if (LearningRate is { } lr) o = o with { LearningRate = lr };
+        if (Seed is { } seed) o = o with { Seed = seed };
+        if (ValidationFraction is { } vf) o = o with { ValidationFraction = vf };
+        if (Threads is { } th) o = o with { Threads = th };
+        if (TrainWordEmbeddings) o = o with { FreezeWordEmbeddings = false };
+        else if (FreezeWordEmbeddings) o = o with { FreezeWordEmbeddings = true };
         if (Recipe is { } r) o = o with { Recipe = DistillationRecipes.Parse(r) };
         if (Dropout is { } d) o = o with { Dropout = d };
         if (PairwiseWeight is { } pw) o = o with { PairwiseWeight = pw };
@@ -45,6 +52,7 @@ public class DistillationSettings : CommandSettings
     public override ValidationResult Validate()
     {
         DistillationOptions o;
+        if (FreezeWordEmbeddings && TrainWordEmbeddings) return ValidationResult.Error("--freeze-word-embeddings and --train-word-embeddings contradict each other");
         try { o = ToOptions(); }
         catch (FormatException e) { return ValidationResult.Error("--recipe or --tuned-weight: " + e.Message); }
         catch (ArgumentException e) { return ValidationResult.Error("--base: " + e.Message); }

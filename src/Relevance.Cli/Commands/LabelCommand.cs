@@ -25,8 +25,12 @@ public sealed class LabelCommand : AsyncCommand<LabelCommand.Settings>
         public string Input { get; init; } = "";
 
         [CommandOption("--output <PATH>")]
-        [Description("JSONL to write: one {qid, pid, grade, score} per valid input line, in input order")]
+        [Description("File to write: one line per valid input line, in input order (see --format)")]
         public string Output { get; init; } = "";
+
+        [CommandOption("--format <FORMAT>")]
+        [Description("jsonl (default: {qid, pid, grade, score}) or qrels ('qid 0 pid grade', for relevance evaluate --qrels and trec_eval)")]
+        public string Format { get; init; } = "jsonl";
 
         [CommandOption("--int8")]
         [Description("Quantise the model version to dynamic int8 first (cached beside it under the artifact root)")]
@@ -45,6 +49,7 @@ public sealed class LabelCommand : AsyncCommand<LabelCommand.Settings>
             if (Input.Length == 0 || Output.Length == 0) return ValidationResult.Error("--input and --output are required");
             if (!File.Exists(Input)) return ValidationResult.Error($"Input file {Input} does not exist");
             if (Chunk < 1) return ValidationResult.Error("--chunk must be positive");
+            if (Format is not ("jsonl" or "qrels")) return ValidationResult.Error($"--format is jsonl or qrels, not '{Format}'");
             try
             {
                 OutputFile.EnsureNotAnInput(Output, Input);
@@ -104,7 +109,9 @@ public sealed class LabelCommand : AsyncCommand<LabelCommand.Settings>
                 var scores = await scorer.ScoreAsync(chunk, cancellationToken);
                 for (var i = 0; i < chunk.Count; i++)
                 {
-                    await output.Writer.WriteLineAsync(LabelExporter.WriteJsonl(chunk[i].Qid, chunk[i].Pid, scores[i].Grade, scores[i].Score));
+                    await output.Writer.WriteLineAsync(settings.Format == "qrels"
+                        ? $"{chunk[i].Qid} 0 {chunk[i].Pid} {scores[i].Grade}"
+                        : LabelExporter.WriteJsonl(chunk[i].Qid, chunk[i].Pid, scores[i].Grade, scores[i].Score));
                 }
                 written += chunk.Count;
                 chunk.Clear();
