@@ -13,7 +13,7 @@ public class DistillationSettings : CommandSettings
     [CommandOption("--recipe <NAME>")] [Description("cross-encoder (default: MSE on the grade plus a within-query pairwise term) or bi-encoder (pairwise within query, mixed with the base)")] public string? Recipe { get; init; }
     [CommandOption("--tuned-weight <W>")] [Description("bi-encoder: share of the tuned weights mixed with the base (default 0.25; 'best' picks by held-out teacher agreement)")] public string? TunedWeight { get; init; }
     [CommandOption("--base <NAME>")] [Description("Base encoder: snowflake-arctic-embed-xs (default; [[CLS]] pooling, query prefix) or all-MiniLM-L6-v2")] public string? Base { get; init; }
-    [CommandOption("--epochs <N>")] [Description("Epochs (default 1; early stopping on held-out queries may stop sooner)")] public int? Epochs { get; init; }
+    [CommandOption("--epochs <N>")] [Description("Epochs (default 2; early stopping on held-out queries may stop sooner)")] public int? Epochs { get; init; }
     [CommandOption("--max-length <TOKENS>")] [Description("Tokens per pair, special tokens included (default 128)")] public int? MaxLength { get; init; }
     [CommandOption("--batch-size <N>")] [Description("Pairs per step (default 16)")] public int? BatchSize { get; init; }
     [CommandOption("--lr <RATE>")] [Description("Peak AdamW learning rate (default 3e-5; linear warm-up, then linear decay)")] public double? LearningRate { get; init; }
