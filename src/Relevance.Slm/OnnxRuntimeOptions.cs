@@ -38,12 +38,19 @@ public sealed class OnnxRuntimeOptions
     public int BatchSize { get; set; } = 32;
 
     /// <summary>
-    /// Padded tokens per ONNX Runtime call, when set: batches of short pairs grow and batches of long ones shrink,
-    /// so that each call does about the same work; <see cref="BatchSize"/> then no longer bounds a batch.
-    /// 0: <see cref="BatchSize"/> pairs per call.
+    /// Padded tokens (pairs × the batch's longest) per ONNX Runtime call: batches of short pairs grow and batches of
+    /// long ones shrink, and <see cref="BatchSize"/> no longer bounds a batch. 0: <see cref="BatchSize"/> pairs per call.
+    /// Null (the default): 512 on the CPU, 0 on CUDA. On 2 CPU cores, calls of ~512 tokens label DL19 pairs at their
+    /// real lengths twice as fast as calls of 64 pairs (175 vs 85 pairs/s, fp32 cross-encoder, `relevance bench
+    /// labeling --tokens real`): small calls keep the activations in cache. A GPU wants the large calls.
     /// </summary>
     [Range(0, 1 << 20)]
-    public int MaxBatchTokens { get; set; }
+    public int? MaxBatchTokens { get; set; }
+
+    /// <summary>The token budget in effect on <paramref name="provider"/> (CPU or CUDA).</summary>
+    public int BatchTokensOn(string provider) => MaxBatchTokens ?? (provider == "CUDA" ? 0 : DefaultCpuBatchTokens);
+
+    public const int DefaultCpuBatchTokens = 512;
 
     /// <summary>Overrides the model version's max length when set (tokens, special tokens included).</summary>
     [Range(0, 512)]

@@ -62,7 +62,7 @@ public sealed class SlmModel : IDisposable
         var maxLength = factory.Options.MaxLength > 0 ? factory.Options.MaxLength : version.Metadata.MaxLength;
         var tokenizer = PairTokenizer.FromFile(version.VocabPath, maxLength);
         var session = factory.Create(File.ReadAllBytes(version.ModelPath), $"{version.Metadata.Name} ({version.Sha256[..12]})");
-        return new SlmModel(session, tokenizer, version.Metadata, version.Sha256, factory.LastProvider, factory.Options.BatchSize, factory.Options.MaxBatchTokens);
+        return new SlmModel(session, tokenizer, version.Metadata, version.Sha256, factory.LastProvider, factory.Options.BatchSize, factory.Options.BatchTokensOn(factory.LastProvider));
     }
 
     /// <summary>The packaged base encoder straight from its embedded resources (no directory needed).</summary>
@@ -78,7 +78,7 @@ public sealed class SlmModel : IDisposable
             Name = BaseEncoder.CanonicalName(name), BaseModel = BaseEncoder.CanonicalName(name), Kind = ModelKinds.BiEncoder, MaxLength = tokenizer.MaxLength,
             Pooling = profile.Pooling, QueryPrefix = profile.QueryPrefix,
         };
-        return new SlmModel(session, tokenizer, metadata, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(model)), factory.LastProvider, factory.Options.BatchSize, factory.Options.MaxBatchTokens);
+        return new SlmModel(session, tokenizer, metadata, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(model)), factory.LastProvider, factory.Options.BatchSize, factory.Options.BatchTokensOn(factory.LastProvider));
     }
 
     /// <summary>

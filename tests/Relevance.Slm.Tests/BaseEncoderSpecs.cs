@@ -158,7 +158,8 @@ public sealed class When_batches_are_cut_by_a_token_budget(BaseModelFixture fx) 
         // Lengths from a few tokens to the max, so that the budget makes batches of one, of several and of all.
         var pairs = Enumerable.Range(0, 40).Select(i => new ScoringPair($"q{i % 3}", "expense report deadline", $"p{i}",
             string.Join(' ', Enumerable.Repeat("Submit expense reports with receipts within 30 days.", 1 + i % 9)))).ToArray();
-        var byCount = await new OnnxRelevanceScorer(fx.Model).ScoreAsync(pairs);
+        using var countModel = SlmModel.Load(fx.Version, new OnnxSessionFactory(new OnnxRuntimeOptions { ExecutionProvider = ExecutionProvider.Cpu, IntraOpThreads = 2, BatchSize = 16, MaxBatchTokens = 0 }));
+        var byCount = await new OnnxRelevanceScorer(countModel).ScoreAsync(pairs);
         var options = new OnnxRuntimeOptions { ExecutionProvider = ExecutionProvider.Cpu, IntraOpThreads = 2, BatchSize = 16, MaxBatchTokens = budget };
         using var model = SlmModel.Load(fx.Version, new OnnxSessionFactory(options));
         var byTokens = await new OnnxRelevanceScorer(model).ScoreAsync(pairs);
@@ -169,4 +170,8 @@ public sealed class When_batches_are_cut_by_a_token_budget(BaseModelFixture fx) 
             Assert.Equal(byCount[i].Score, byTokens[i].Score, 5);
         }
     }
+
+    [Fact]
+    public void Should_cut_by_tokens_on_the_CPU_unless_told_otherwise() =>
+        Assert.Equal(OnnxRuntimeOptions.DefaultCpuBatchTokens, fx.Model.MaxBatchTokens);
 }
