@@ -27,12 +27,8 @@ public static class WorkKeys
         var sorted = ids.Order().ToArray();
         if (sorted.Length <= 8) return string.Join(',', sorted);
         // Long lists: count, ends and a stable hash keep the key short but unique enough for one run.
-        ulong h = 14695981039346656037UL;
-        foreach (var id in sorted)
-        {
-            h ^= (ulong)id;
-            h *= 1099511628211UL;
-        }
+        var h = Fnv1a.Offset64;
+        foreach (var id in sorted) h = Fnv1a.Append(h, unchecked((ulong)id));
         return $"{sorted.Length}:{sorted[0]}-{sorted[^1]}:{h:x16}";
     }
 }

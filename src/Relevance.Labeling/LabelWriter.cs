@@ -25,12 +25,12 @@ public sealed partial class LabelWriter(ScorerCache cache, BulkWriter bulk, IDbC
         var labels = new List<Label>(unique.Count);
         foreach (var group in unique.GroupBy(m => m.ModelVersionId))
         {
-            var scorer = await cache.GetAsync(group.Key, ct);
+            using var lease = await cache.LeaseAsync(group.Key, ct);
             var items = group.ToList();
             using var activity = RelevanceTelemetry.Source.StartActivity("label.batch");
             activity?.SetTag("labeling.pairs", items.Count);
             activity?.SetTag("labeling.model_version", group.Key);
-            var scores = await scorer.ScoreAsync([.. items.Select(m => new ScoringPair(m.Qid, m.Query, m.Pid, m.Passage))], ct);
+            var scores = await lease.Scorer.ScoreAsync([.. items.Select(m => new ScoringPair(m.Qid, m.Query, m.Pid, m.Passage))], ct);
             var now = DateTime.UtcNow;
             for (var i = 0; i < items.Count; i++)
             {

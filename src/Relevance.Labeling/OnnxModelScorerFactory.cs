@@ -10,14 +10,22 @@ namespace Relevance.Labeling;
 /// </summary>
 public sealed class OnnxModelScorerFactory(ScorerCache cache) : IModelScorerFactory
 {
-    public async Task<IRelevanceScorer> CreateAsync(ModelVersion version, CancellationToken ct = default) =>
-        new GatedScorer(await cache.GetAsync(version.Id, ct));
-
-    // Not IDisposable on purpose: the session belongs to the cache, not to the caller.
-    private sealed class GatedScorer(LoadedScorer loaded) : IRelevanceScorer
+    public async Task<IRelevanceScorer> CreateAsync(ModelVersion version, CancellationToken ct = default)
     {
-        public string Name => loaded.Scorer.Name;
+        using var lease = await cache.LeaseAsync(version.Id, ct);
+        return new GatedScorer(cache, version.Id, lease.Scorer.Scorer.Name);
+    }
 
-        public Task<IReadOnlyList<PairScore>> ScoreAsync(IReadOnlyList<ScoringPair> pairs, CancellationToken ct = default) => loaded.ScoreAsync(pairs, ct);
+    // Not IDisposable on purpose: the session belongs to the cache, not to the caller. Each call leases it, so an
+    // evaluation that outlives the version's eviction loads it again instead of using a disposed session.
+    private sealed class GatedScorer(ScorerCache cache, Guid versionId, string name) : IRelevanceScorer
+    {
+        public string Name => name;
+
+        public async Task<IReadOnlyList<PairScore>> ScoreAsync(IReadOnlyList<ScoringPair> pairs, CancellationToken ct = default)
+        {
+            using var lease = await cache.LeaseAsync(versionId, ct);
+            return await lease.Scorer.ScoreAsync(pairs, ct);
+        }
     }
 }

@@ -5,30 +5,74 @@ using Relevance.Slm;
 
 namespace Relevance.Labeling;
 
-/// <summary>A loaded model version and the gate that serialises its ONNX Runtime calls.</summary>
-public sealed class LoadedScorer(OnnxRelevanceScorer scorer, Guid versionId, int concurrentInferences) : IDisposable
+/// <summary>
+/// A loaded model version, the gate that serialises its ONNX Runtime calls, and a count of its users. The cache
+/// holds one reference while the version is cached and every call holds one while it runs, so evicting a version
+/// that is still scoring (possible whenever <see cref="LabelingOptions.ConcurrentInferences"/> > 1, or between a
+/// caller's lease and its call) disposes the session only when the last user lets it go.
+/// </summary>
+public sealed class LoadedScorer(OnnxRelevanceScorer scorer, Guid versionId, int concurrentInferences)
 {
+    private int _references = 1; // the cache's own
+
     public Guid VersionId => versionId;
     public OnnxRelevanceScorer Scorer => scorer;
     public SemaphoreSlim Gate { get; } = new(concurrentInferences, concurrentInferences);
     public long LastUsed { get; set; } = Environment.TickCount64;
 
+    /// <summary>True once the last reference is gone and the session disposed.</summary>
+    public bool IsDisposed => Volatile.Read(ref _references) == 0;
+
     /// <summary>Scores under the gate: intra-op threads already use every core, so two calls at once only contend.</summary>
     public async Task<IReadOnlyList<PairScore>> ScoreAsync(IReadOnlyList<ScoringPair> pairs, CancellationToken ct)
     {
-        LastUsed = Environment.TickCount64;
-        await Gate.WaitAsync(ct);
+        if (!TryAcquire()) throw new ObjectDisposedException(nameof(LoadedScorer), $"Model version {versionId} was evicted; lease it from the cache again.");
         try
         {
-            return await Task.Run(() => scorer.Score(pairs), ct);
+            LastUsed = Environment.TickCount64;
+            await Gate.WaitAsync(ct);
+            try
+            {
+                return await Task.Run(() => scorer.Score(pairs), ct);
+            }
+            finally
+            {
+                Gate.Release();
+            }
         }
         finally
         {
-            Gate.Release();
+            Release();
         }
     }
 
-    public void Dispose() => scorer.Model.Dispose();
+    /// <summary>Takes a reference unless the session is already gone (a disposed one never comes back).</summary>
+    internal bool TryAcquire()
+    {
+        while (true)
+        {
+            var n = Volatile.Read(ref _references);
+            if (n == 0) return false;
+            if (Interlocked.CompareExchange(ref _references, n + 1, n) == n) return true;
+        }
+    }
+
+    internal void Release()
+    {
+        if (Interlocked.Decrement(ref _references) == 0) scorer.Model.Dispose();
+    }
+}
+
+/// <summary>A use of a cached version: its session stays open until the lease is disposed, evicted or not.</summary>
+public sealed class ScorerLease : IDisposable
+{
+    private LoadedScorer? _scorer;
+
+    internal ScorerLease(LoadedScorer scorer) => _scorer = scorer;
+
+    public LoadedScorer Scorer => _scorer ?? throw new ObjectDisposedException(nameof(ScorerLease));
+
+    public void Dispose() => Interlocked.Exchange(ref _scorer, null)?.Release();
 }
 
 /// <summary>
@@ -55,6 +99,19 @@ public sealed partial class ScorerCache(ModelVersionRegistry registry, IOptions<
         }
     }
 
+    /// <summary>
+    /// The version's session, kept open until the lease is disposed. An eviction between looking the version up and
+    /// taking the lease only means loading it again.
+    /// </summary>
+    public async Task<ScorerLease> LeaseAsync(Guid versionId, CancellationToken ct = default)
+    {
+        while (true)
+        {
+            var scorer = await GetAsync(versionId, ct);
+            if (scorer.TryAcquire()) return new ScorerLease(scorer);
+        }
+    }
+
     public IReadOnlyCollection<Guid> Loaded => [.. _scorers.Where(kv => kv.Value.IsValueCreated && kv.Value.Value.IsCompletedSuccessfully).Select(kv => kv.Key)];
 
     private async Task<LoadedScorer> LoadAsync(Guid id)
@@ -69,18 +126,11 @@ public sealed partial class ScorerCache(ModelVersionRegistry registry, IOptions<
     private void Evict(Guid keep)
     {
         var loaded = _scorers.Where(kv => kv.Key != keep && kv.Value.IsValueCreated && kv.Value.Value.IsCompletedSuccessfully)
-            .Select(kv => kv.Value.Value.Result).OrderByDescending(s => s.LastUsed).ToList();
+            .OrderByDescending(kv => kv.Value.Value.Result.LastUsed).ToList();
         foreach (var stale in loaded.Skip(Math.Max(0, options.Value.CachedModels - 1)))
         {
-            if (_scorers.TryRemove(stale.VersionId, out _))
-            {
-                // Let in-flight batches finish before the session goes away.
-                _ = Task.Run(async () =>
-                {
-                    await stale.Gate.WaitAsync();
-                    stale.Dispose();
-                });
-            }
+            // The cache lets go of its reference; in-flight calls and open leases keep the session until they end.
+            if (_scorers.TryRemove(stale)) stale.Value.Value.Result.Release();
         }
     }
 
@@ -88,7 +138,7 @@ public sealed partial class ScorerCache(ModelVersionRegistry registry, IOptions<
     {
         foreach (var kv in _scorers)
         {
-            if (kv.Value.IsValueCreated && kv.Value.Value.IsCompletedSuccessfully) kv.Value.Value.Result.Dispose();
+            if (kv.Value.IsValueCreated && kv.Value.Value.IsCompletedSuccessfully && _scorers.TryRemove(kv)) kv.Value.Value.Result.Release();
         }
     }
 

@@ -27,19 +27,12 @@ public sealed partial class HashingTextEmbedder(int dimensions = 2048) : ITextEm
         }
         foreach (var (term, n) in counts)
         {
-            var h = Fnv1a(term);
+            var h = Relevance.Contracts.Fnv1a.Hash32(term);
             v[(int)(h % (uint)dimensions)] += ((h >> 31) & 1) == 0 ? MathF.Sqrt(n) : -MathF.Sqrt(n);
         }
         var norm = MathF.Sqrt(v.Sum(x => x * x));
         if (norm > 0) for (var i = 0; i < v.Length; i++) v[i] /= norm;
         return v;
-    }
-
-    private static uint Fnv1a(string s)
-    {
-        var h = 2166136261u;
-        foreach (var c in s) { h ^= c; h *= 16777619u; }
-        return h;
     }
 
     [GeneratedRegex(@"[\p{L}\p{N}]{2,}")]

@@ -1,3 +1,5 @@
+using Relevance.Contracts;
+
 namespace Relevance.Negatives;
 
 /// <summary>
@@ -19,10 +21,10 @@ public static class NearDuplicates
             while (i < span.Length && !char.IsLetterOrDigit(span[i])) i++;
             if (i >= span.Length) break;
             // FNV-1a over the lower-cased word: stable across processes, unlike string.GetHashCode.
-            var h = 14695981039346656037UL;
+            var h = Fnv1a.Offset64;
             while (i < span.Length && char.IsLetterOrDigit(span[i]))
             {
-                h = (h ^ char.ToLowerInvariant(span[i])) * 1099511628211UL;
+                h = Fnv1a.Append(h, (ulong)char.ToLowerInvariant(span[i]));
                 i++;
             }
             words.Add(h);
@@ -111,8 +113,7 @@ public static class NearDuplicates
     public static long Hash64(string? s)
     {
         if (string.IsNullOrEmpty(s)) return 0;
-        var h = 14695981039346656037UL;
-        foreach (var c in s) h = (h ^ c) * 1099511628211UL;
-        return (long)(h == 0 ? 1 : h);
+        var h = Fnv1a.Hash64(s);
+        return unchecked((long)(h == 0 ? 1 : h));
     }
 }

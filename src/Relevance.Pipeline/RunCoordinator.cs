@@ -255,16 +255,7 @@ public sealed partial class RunCoordinator(
         return count;
     }
 
-    internal static ulong StableHash(string text, int seed)
-    {
-        ulong h = 14695981039346656037UL ^ (ulong)seed;
-        foreach (var c in text)
-        {
-            h ^= c;
-            h *= 1099511628211UL;
-        }
-        return h;
-    }
+    internal static ulong StableHash(string text, int seed) => Fnv1a.Append(Fnv1a.Offset64 ^ unchecked((ulong)seed), text);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId} cannot progress and ends as failed: {Reason}")]
     private partial void LogRunFailed(Guid runId, string reason);

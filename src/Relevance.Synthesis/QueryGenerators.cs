@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Relevance.Contracts;
 using Relevance.Llm;
 
 namespace Relevance.Synthesis;
@@ -154,21 +155,12 @@ public sealed class LlmQueryGenerator(ILlmClient llm) : IQueryGenerator
 /// </summary>
 public sealed partial class ExtractiveQueryGenerator : IQueryGenerator
 {
-    private static readonly HashSet<string> Stop = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "the", "and", "for", "with", "that", "this", "from", "are", "was", "were", "what", "how", "why", "who", "when", "where",
-        "which", "does", "did", "can", "you", "your", "our", "his", "her", "its", "has", "have", "had", "not", "but", "all", "any",
-        "out", "into", "about", "than", "then", "them", "they", "their", "there", "these", "those", "will", "would", "should",
-        "could", "may", "also", "more", "most", "such", "only", "other", "some", "been", "being", "each", "per", "via", "use",
-        "used", "using", "get", "make", "need", "one", "two", "new", "see", "just", "like", "well", "way", "many", "much",
-    };
-
     public string Name => "offline:extractive";
 
     public Task<GenerationOutcome> GenerateAsync(SeedPassage seed, int count, CancellationToken ct)
     {
         var terms = Word().Matches(seed.Text).Select(m => m.Value.ToLowerInvariant())
-            .Where(w => w.Length >= 3 && !Stop.Contains(w) && !w.All(char.IsDigit))
+            .Where(w => w.Length >= 3 && !StopWords.Keyword.Contains(w) && !w.All(char.IsDigit))
             .GroupBy(w => w).OrderByDescending(g => g.Count()).ThenBy(g => seed.Text.IndexOf(g.Key, StringComparison.OrdinalIgnoreCase)).ThenBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => g.Key).Take(12).ToList();
         var candidates = new List<GeneratedQuery>();

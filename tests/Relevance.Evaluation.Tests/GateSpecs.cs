@@ -46,6 +46,7 @@ public sealed class When_a_model_version_is_trained
             bus => bus.AddConsumer<GateEventsRecorder>());
         await host.Services.GetRequiredService<BenchmarkImporter>().ImportAsync("synthetic", "test", SyntheticBenchmark.Rows());
         var publish = host.Services.GetRequiredService<IBus>();
+        var consumed = ConsumedMessages.Watch(publish);
 
         // Length ignores the query: promoted only because nothing is promoted yet.
         var weak = await TrainedAsync(backend, "v1-length", "length");
@@ -81,7 +82,7 @@ public sealed class When_a_model_version_is_trained
 
         // Redelivery does not decide again.
         await publish.Publish(new ModelVersionTrained(worse.Id, Guid.NewGuid(), worse.Sha256, worse.ArtifactPath));
-        await Task.Delay(500);
+        await consumed.WaitAsync<ModelVersionTrained>(m => m.ModelVersionId == worse.Id, 2, "the redelivery handled");
         await using var again = backend.CreateDbContext();
         Assert.Equal(3, await again.Evaluations.CountAsync(e => e.LabelerKind == LabelerKinds.Model));
     }

@@ -1,7 +1,7 @@
 using Relevance.Evaluation.Metrics;
 using Relevance.Slm;
 using Xunit;
-using static Relevance.Evaluation.Metrics.Agreement;
+using static Relevance.Slm.Agreement;
 
 namespace Relevance.Evaluation.Tests;
 

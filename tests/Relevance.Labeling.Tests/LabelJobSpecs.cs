@@ -35,7 +35,8 @@ public static class Jobs
     public static async Task<(Microsoft.Extensions.Hosting.IHost Host, ModelVersionRegistry Registry, LabelJobPublisher Publisher, IBus Bus)> StartLabelingAsync(TestBackend backend)
     {
         Configure(backend.Configuration);
-        var host = await backend.StartHostAsync(b => b.AddLabeling(), bus => bus.AddConsumer<CompletionProbe>());
+        // One completion at a time, in queue order: a marker seen after a redelivery proves no earlier event is pending.
+        var host = await backend.StartHostAsync(b => b.AddLabeling(), bus => bus.AddConsumer<CompletionProbe>().Endpoint(e => e.ConcurrentMessageLimit = 1));
         return (host, host.Services.GetRequiredService<ModelVersionRegistry>(), host.Services.GetRequiredService<LabelJobPublisher>(), host.Services.GetRequiredService<IBus>());
     }
 
@@ -57,6 +58,7 @@ public sealed class When_a_label_job_runs_through_rabbitmq_and_postgres
     {
         await using var backend = await TestBackend.CreateAsync(Backend.RabbitMqPostgres);
         var (host, registry, publisher, busHandle) = await Jobs.StartLabelingAsync(backend);
+        var consumed = ConsumedMessages.Watch(busHandle);
         var version = await registry.EnsureBaseAsync();
         var pairs = Jobs.SyntheticPairs(200);
         var jobId = Guid.NewGuid();
@@ -73,9 +75,13 @@ public sealed class When_a_label_job_runs_through_rabbitmq_and_postgres
         await Eventually.WaitAsync(() => Task.FromResult(CompletionProbe.Seen.GetValueOrDefault(jobId)), n => n >= 1, TimeSpan.FromSeconds(30), "the completion event");
 
         // Redeliver a quarter of the job: nothing may be labeled twice, nor completed twice.
+        var handled = consumed.Count<LabelPair>(p => p.JobId == jobId);
         await busHandle.PublishBatch(pairs.Take(50).Select(p => new LabelPair(jobId, version.Id, p.Qid, p.Query, p.Pid, p.Passage)));
-        await Eventually.WaitAsync(async () => await backend.QueueDepthAsync("label-pair"), d => d == 0, TimeSpan.FromMinutes(1), "the redelivered pairs to be consumed");
-        await Task.Delay(1000);
+        await consumed.WaitAsync<LabelPair>(p => p.JobId == jobId, handled + 50, "the redelivered pairs handled", TimeSpan.FromMinutes(1));
+        // Any completion event the redelivery published is queued before this marker.
+        var marker = Guid.NewGuid();
+        await busHandle.Publish(new LabelJobCompleted(marker, version.Id, 0, 0));
+        await Eventually.WaitAsync(() => Task.FromResult(CompletionProbe.Seen.ContainsKey(marker)), seen => seen, what: "the marker event");
 
         await using var check = backend.CreateDbContext();
         var labels = await check.Labels.AsNoTracking().Where(l => l.JobId == jobId).ToListAsync();

@@ -62,7 +62,7 @@ public sealed class When_a_hand_over_loses_its_publish
             await db.SaveChangesAsync();
         }
         await advancer.TryAdvanceAsync(bus, runId, default);
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        await MarkerAsync(bus, captured);
         Assert.Single(captured.Training);
     }
 
@@ -100,7 +100,7 @@ public sealed class When_a_hand_over_loses_its_publish
         }
         await advancer.OnModelTrainedAsync(bus, trained, default);
         await advancer.OnLabelJobCompletedAsync(bus, new LabelJobCompleted(job[0].JobId, versionId, 0, 0), default);
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        await MarkerAsync(bus, captured);
         Assert.Single(captured.Labeling);
         await using var check = backend.CreateDbContext();
         Assert.Equal(RunStatus.Completed, (await check.Runs.AsNoTracking().SingleAsync(r => r.Id == runId)).Status);
@@ -121,6 +121,7 @@ public sealed class When_a_hand_over_loses_its_publish
             await db.SaveChangesAsync();
         }
         var bus = host.Services.GetRequiredService<IBus>();
+        var consumed = ConsumedMessages.Watch(bus);
 
         await bus.Publish(new StartRun(runId, "handover", "/nowhere", new RunSettings()));
         var ingest = await Eventually.WaitAsync(() => Task.FromResult(captured.Ingest.ToArray()), m => m.Length == 1, what: "ingestion dispatched");
@@ -132,8 +133,20 @@ public sealed class When_a_hand_over_loses_its_publish
             await db.Set<RunWorkItem>().Where(w => w.RunId == runId && w.Stage == RunCoordinator.IngestStage).ExecuteUpdateAsync(u => u.SetProperty(w => w.Status, WorkStatus.Done));
         }
         await bus.Publish(new StartRun(runId, "handover", "/nowhere", new RunSettings()));
-        await Task.Delay(TimeSpan.FromSeconds(2));
-        Assert.Single(captured.Ingest);
+        await consumed.WaitAsync<StartRun>(m => m.RunId == runId, 2, "the second start handled");
+        await MarkerAsync(bus, captured);
+        Assert.Single(captured.Ingest, m => m.RunId == runId);
+    }
+
+    /// <summary>
+    /// Publishes a marker after the hand-over under test has returned and waits for it to be captured. The capture
+    /// endpoint handles one message at a time in queue order, so anything the hand-over published is captured by then.
+    /// </summary>
+    private static async Task MarkerAsync(IBus bus, Captured captured)
+    {
+        var marker = Guid.NewGuid();
+        await bus.Publish(new IngestCorpus(marker, "/marker"));
+        await Eventually.WaitAsync(() => Task.FromResult(captured.Ingest.Any(m => m.RunId == marker)), seen => seen, what: "the marker captured");
     }
 
     private static RunWorkItem Gate(Guid runId, string gate) => new()
@@ -156,7 +169,7 @@ public sealed class When_a_hand_over_loses_its_publish
         {
             b.AddRelevanceStages();
             b.Services.AddSingleton(captured);
-        }, x => x.AddConsumer<CaptureConsumer>());
+        }, x => x.AddConsumer<CaptureConsumer>().Endpoint(e => e.ConcurrentMessageLimit = 1));
         return (backend, host, captured);
     }
 }

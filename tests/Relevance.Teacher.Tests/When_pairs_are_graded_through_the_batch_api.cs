@@ -57,7 +57,7 @@ public class When_pairs_are_graded_through_the_batch_api
             {
                 b.AddTeacher();
                 b.Services.AddSingleton(events);
-            }, x => x.AddConsumer<PairsScoredProbe>());
+            }, x => x.AddConsumer<PairsScoredProbe>().Endpoint(e => e.ConcurrentMessageLimit = 1));
             return new World { Server = server, Backend = backend, Host = host, Events = events };
         }
 
@@ -250,7 +250,11 @@ public class When_pairs_are_graded_through_the_batch_api
         await world.Bus.Publish(new ScorePairs(runId, pairIds));
 
         var scored = await world.WaitForScoredAsync(runId, 1, "the message reported");
-        await Task.Delay(1000); // one report only, not one per batch
+        // One report only, not one per batch. The probe takes one event at a time in queue order, so once a marker
+        // published after the report is seen, any report the batches' handling had published is seen too.
+        var marker = Guid.NewGuid();
+        await world.Bus.Publish(new PairsScored(marker, 0, 0, 0, 0, 0));
+        await world.WaitForScoredAsync(marker, 1, "the marker event");
         Assert.Single(world.Events.Of(runId));
         Assert.Equal((6, 0), (scored[0].Judgments, scored[0].Failures));
         Assert.Equal(pairIds.Order(), scored[0].PairIds!.Order());

@@ -41,6 +41,7 @@ public class When_pairs_are_scored_through_faults
         var host = await backend.StartHostAsync(b => b.AddTeacher());
         var (runId, pairIds) = await SeedAsync(backend, ["FAULT500", "FAULTSLOW", "FAULTTRUNC", "FAULTMALFORMED", "FAULTREFUSE", "FAULTGARBAGE", "", "", ""]);
         var bus = host.Services.GetRequiredService<IBus>();
+        var consumed = ConsumedMessages.Watch(bus);
         await bus.Publish(new ScorePairs(runId, pairIds.Take(5).ToList()));
         await bus.Publish(new ScorePairs(runId, pairIds.Skip(5).ToList()));
 
@@ -73,7 +74,8 @@ public class When_pairs_are_scored_through_faults
         await bus.Publish(new ScorePairs(runId, [pairIds[5]]));
         await Eventually.WaitAsync(() => Task.FromResult(server.Requests.Skip(calls).Count(r => r.Body?.Contains("FAULTGARBAGE") == true)), n => n > 0,
             TimeSpan.FromSeconds(30), "the unanswered pair to be asked again");
-        await Task.Delay(TimeSpan.FromSeconds(2)); // and the other message, which makes no observable call, to finish
+        // And the other message, which makes no observable call: all four handled.
+        await consumed.WaitAsync<ScorePairs>(m => m.RunId == runId, 4, "the second round of messages handled", TimeSpan.FromSeconds(30));
         var (judged2, failed2) = await OutcomesAsync(backend, runId);
         var again = server.Requests.Skip(calls).Where(r => r.Path.EndsWith("/chat/completions")).ToList();
         Assert.All(again, r => Assert.Contains("FAULTGARBAGE", r.Body));

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Text.Json;
+using Relevance.Contracts;
 using Relevance.Evaluation.Metrics;
 using Relevance.Slm;
 using Relevance.Training.Distillation;
@@ -255,12 +256,7 @@ public sealed class ExperimentCommand : AsyncCommand<ExperimentCommand.Settings>
         return new AssistRecord(new() { [AssistSlm] = slm, ["teacher vs humans"] = teacherRest, ["SLM vs teacher"] = slmVsTeacher }, minutes);
     }
 
-    private static int StableHash(string s)
-    {
-        var h = 2166136261u;
-        foreach (var c in s) h = (h ^ c) * 16777619u;
-        return (int)h;
-    }
+    private static int StableHash(string s) => unchecked((int)Fnv1a.Hash32(s));
 
     private static double[] ZMix(IReadOnlyList<double> a, IReadOnlyList<double> b)
     {

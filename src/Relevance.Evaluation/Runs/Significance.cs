@@ -1,3 +1,5 @@
+using Relevance.Contracts;
+
 namespace Relevance.Evaluation.Runs;
 
 /// <summary>
@@ -82,19 +84,10 @@ public static class Significance
     /// <summary>A seed from text (FNV-1a), stable across processes, unlike string.GetHashCode.</summary>
     public static int StableSeed(params string[] parts)
     {
-        unchecked
-        {
-            var h = 2166136261u;
-            foreach (var part in parts)
-            {
-                foreach (var c in part)
-                {
-                    h = (h ^ c) * 16777619u;
-                }
-                h = (h ^ 0x1F) * 16777619u;
-            }
-            return (int)(h & 0x7FFFFFFF);
-        }
+        var h = Fnv1a.Offset32;
+        // A unit separator after each part, so ("ab", "c") and ("a", "bc") seed differently.
+        foreach (var part in parts) h = Fnv1a.Append(Fnv1a.Append(h, part), 0x1Fu);
+        return (int)(h & 0x7FFFFFFF);
     }
 
     private static double Quantile(double[] sorted, double q)

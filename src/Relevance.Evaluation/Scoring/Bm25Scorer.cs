@@ -1,4 +1,5 @@
 using System.Text;
+using Relevance.Contracts;
 using Relevance.Slm;
 
 namespace Relevance.Evaluation.Scoring;
@@ -53,13 +54,6 @@ public sealed class Bm25Scorer(double[]? gradeProportions = null, double k1 = 0.
         return Task.FromResult(result);
     }
 
-    private static readonly HashSet<string> StopWords = new(StringComparer.Ordinal)
-    {
-        "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it", "no", "not",
-        "of", "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to", "was",
-        "will", "with", "what", "how", "do", "does", "which", "who", "why", "when", "where",
-    };
-
     /// <summary>Lower-cased letter/digit runs without English stop words.</summary>
     public static List<string> Tokenize(string text)
     {
@@ -78,7 +72,7 @@ public sealed class Bm25Scorer(double[]? gradeProportions = null, double k1 = 0.
             if (sb.Length == 0) return;
             var t = sb.ToString();
             sb.Clear();
-            if (!StopWords.Contains(t)) terms.Add(t);
+            if (!StopWords.Bm25.Contains(t)) terms.Add(t);
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using Relevance.Contracts;
 
 namespace Relevance.Ingest.Splitting;
 
@@ -77,7 +78,7 @@ public sealed class NearDuplicateIndex(double threshold, int shingleSize = 3)
         var shingles = Math.Max(1, words.Length - shingleSize + 1);
         for (var s = 0; s < shingles; s++)
         {
-            var shingle = Fnv1a(words, s, Math.Min(shingleSize, words.Length - s));
+            var shingle = ShingleHash(words, s, Math.Min(shingleSize, words.Length - s));
             for (var i = 0; i < Hashes; i++)
             {
                 var h = (uint)(Mix(shingle ^ Seeds[i]) >> 32);
@@ -94,14 +95,10 @@ public sealed class NearDuplicateIndex(double threshold, int shingleSize = 3)
         return sb.ToString();
     }
 
-    private static ulong Fnv1a(string[] words, int start, int count)
+    private static ulong ShingleHash(string[] words, int start, int count)
     {
-        var h = 14695981039346656037UL;
-        for (var w = start; w < start + count; w++)
-        {
-            foreach (var c in words[w]) { h ^= c; h *= 1099511628211UL; }
-            h ^= ' '; h *= 1099511628211UL;
-        }
+        var h = Fnv1a.Offset64;
+        for (var w = start; w < start + count; w++) h = Fnv1a.Append(Fnv1a.Append(h, words[w]), (ulong)' ');
         return h;
     }
 
@@ -115,8 +112,8 @@ public sealed class NearDuplicateIndex(double threshold, int shingleSize = 3)
 
     private static ulong BandKey(uint[] signature, int band)
     {
-        var h = 14695981039346656037UL;
-        for (var r = 0; r < Rows; r++) { h ^= signature[band * Rows + r]; h *= 1099511628211UL; }
+        var h = Fnv1a.Offset64;
+        for (var r = 0; r < Rows; r++) h = Fnv1a.Append(h, (ulong)signature[band * Rows + r]);
         return h;
     }
 

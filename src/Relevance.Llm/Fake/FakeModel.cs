@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Relevance.Contracts;
 
 namespace Relevance.Llm.Fake;
 
@@ -12,14 +13,6 @@ namespace Relevance.Llm.Fake;
 /// </summary>
 public static partial class FakeModel
 {
-    private static readonly HashSet<string> Stop = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "the", "and", "for", "with", "that", "this", "from", "are", "was", "were", "what", "how", "why", "who", "when",
-        "where", "which", "does", "did", "can", "you", "your", "our", "his", "her", "its", "has", "have", "had", "not",
-        "but", "all", "any", "out", "into", "about", "than", "then", "them", "they", "their", "there", "these", "those",
-        "will", "would", "should", "could", "may", "also", "more", "most", "such", "only", "other", "some", "been", "being",
-    };
-
     /// <summary>0–3 from the share of the query's content words found in the passage.</summary>
     public static int OverlapGrade(string query, string passage)
     {
@@ -31,7 +24,7 @@ public static partial class FakeModel
     }
 
     public static IEnumerable<string> Words(string text) =>
-        WordRx().Matches(text).Select(m => m.Value.ToLowerInvariant()).Where(w => w.Length >= 3 && !Stop.Contains(w));
+        WordRx().Matches(text).Select(m => m.Value.ToLowerInvariant()).Where(w => w.Length >= 3 && !StopWords.Function.Contains(w));
 
     /// <summary>The text between the first BEGIN fence of <paramref name="label"/> and the first END fence of that label after it.</summary>
     public static string? Fenced(string prompt, string label)

@@ -57,31 +57,9 @@ public static class GradeCalibration
 /// <summary>Agreement measures used for early stopping (against the teacher, never against humans).</summary>
 public static class Agreement
 {
-    /// <summary>Cohen's κ with quadratic weights over grades 0–3.</summary>
-    public static double QuadraticKappa(IReadOnlyList<int> a, IReadOnlyList<int> b)
-    {
-        const int k = 4;
-        var n = a.Count;
-        if (n == 0) return double.NaN;
-        var observed = new double[k, k];
-        var ra = new double[k];
-        var rb = new double[k];
-        for (var i = 0; i < n; i++)
-        {
-            observed[a[i], b[i]]++;
-            ra[a[i]]++;
-            rb[b[i]]++;
-        }
-        double num = 0, den = 0;
-        for (var i = 0; i < k; i++)
-        for (var j = 0; j < k; j++)
-        {
-            var w = (i - j) * (i - j) / 9.0;
-            num += w * observed[i, j] / n;
-            den += w * ra[i] * rb[j] / ((double)n * n);
-        }
-        return den == 0 ? double.NaN : 1 - num / den;
-    }
+    /// <summary>Cohen's κ with quadratic weights over grades 0–3, by the same arithmetic Evaluation reports.</summary>
+    public static double QuadraticKappa(IReadOnlyList<int> a, IReadOnlyList<int> b) =>
+        Relevance.Slm.Agreement.CohenKappa(a, b, Relevance.Slm.Agreement.Weighting.Quadratic);
 
     public static double Pearson(IReadOnlyList<double> x, IReadOnlyList<double> y)
     {

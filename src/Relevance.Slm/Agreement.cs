@@ -1,8 +1,10 @@
-namespace Relevance.Evaluation.Metrics;
+namespace Relevance.Slm;
 
 /// <summary>
 /// Chance-corrected agreement between two raters on the ordinal 0–3 relevance scale (definitions in
-/// DESIGN.md, "Measuring agreement"). Pure functions over paired grades; no I/O.
+/// DESIGN.md, "Measuring agreement"). Pure functions over paired grades; no I/O. They live here, below both
+/// Relevance.Training (quadratic κ against the teacher for early stopping and grade cuts) and
+/// Relevance.Evaluation (agreement with human judges), so the two stages measure with the same arithmetic.
 /// </summary>
 /// <remarks>
 /// Convention for degenerate inputs: when the expected disagreement is zero (both raters used one
