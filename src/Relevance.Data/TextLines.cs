@@ -20,10 +20,19 @@ public static class TextLines
     public static IEnumerable<TextLine> Read(string path, int maxLineBytes = DefaultMaxLineBytes)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        var number = 0;
+        foreach (var (line, tooLong) in Split(stream, maxLineBytes)) yield return Decode(++number, line, tooLong, maxLineBytes);
+    }
+
+    /// <summary>
+    /// Splits a stream at '\n' without ever holding more than <paramref name="maxLineBytes"/> bytes of one line:
+    /// a longer line comes back empty with TooLong set, and the lines after it are still read.
+    /// </summary>
+    public static IEnumerable<(byte[] Line, bool TooLong)> Split(Stream stream, long maxLineBytes)
+    {
         var buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
         var line = new MemoryStream();
         var tooLong = false;
-        var number = 0;
         try
         {
             int read;
@@ -47,13 +56,13 @@ public static class TextLines
                         }
                     }
                     if (nl < 0) break;
-                    yield return Decode(++number, line, tooLong, maxLineBytes);
+                    yield return (tooLong ? [] : line.ToArray(), tooLong);
                     line.SetLength(0);
                     tooLong = false;
                     offset = nl + 1;
                 }
             }
-            if (line.Length > 0 || tooLong) yield return Decode(++number, line, tooLong, maxLineBytes);
+            if (line.Length > 0 || tooLong) yield return (tooLong ? [] : line.ToArray(), tooLong);
         }
         finally
         {
@@ -61,10 +70,10 @@ public static class TextLines
         }
     }
 
-    private static TextLine Decode(int number, MemoryStream line, bool tooLong, int max)
+    private static TextLine Decode(int number, byte[] line, bool tooLong, int max)
     {
         if (tooLong) return new(number, null, $"the line is longer than {max / (1024 * 1024)} MB; it was not read");
-        var bytes = line.GetBuffer().AsSpan(0, (int)line.Length);
+        var bytes = line.AsSpan();
         if (number == 1 && bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) bytes = bytes[3..];
         if (bytes.Length > 0 && bytes[^1] == (byte)'\r') bytes = bytes[..^1];
         try

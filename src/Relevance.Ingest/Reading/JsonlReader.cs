@@ -1,3 +1,4 @@
+using Relevance.Data;
 using System.Buffers;
 using System.Globalization;
 using System.Text;
@@ -29,7 +30,7 @@ public sealed class JsonlReader : IDocumentReader
         using var stream = new FileStream(file.FullPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         var lineNumber = 0;
         var rows = 0;
-        foreach (var (line, tooLong) in Lines(stream, options.MaxFileBytes))
+        foreach (var (line, tooLong) in TextLines.Split(stream, options.MaxFileBytes))
         {
             ct.ThrowIfCancellationRequested();
             lineNumber++;
@@ -127,49 +128,6 @@ public sealed class JsonlReader : IDocumentReader
         JsonValueKind.Array => string.Join(", ", e.EnumerateArray().Select(Scalar).Where(s => s is not null)),
         _ => null,
     };
-
-    /// <summary>Splits a stream into lines without ever holding more than <paramref name="maxLine"/> bytes of one line.</summary>
-    private static IEnumerable<(byte[] Line, bool TooLong)> Lines(Stream stream, long maxLine)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
-        var line = new MemoryStream();
-        var tooLong = false;
-        try
-        {
-            int read;
-            while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
-            {
-                var offset = 0;
-                while (offset < read)
-                {
-                    var nl = Array.IndexOf(buffer, (byte)'\n', offset, read - offset);
-                    var end = nl < 0 ? read : nl;
-                    if (!tooLong)
-                    {
-                        if (line.Length + (end - offset) > maxLine)
-                        {
-                            tooLong = true;
-                            line.SetLength(0);
-                        }
-                        else
-                        {
-                            line.Write(buffer, offset, end - offset);
-                        }
-                    }
-                    if (nl < 0) break;
-                    yield return (tooLong ? [] : line.ToArray(), tooLong);
-                    line.SetLength(0);
-                    tooLong = false;
-                    offset = nl + 1;
-                }
-            }
-            if (line.Length > 0 || tooLong) yield return (tooLong ? [] : line.ToArray(), tooLong);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
 }
 
 internal static class Sizes
