@@ -13,7 +13,7 @@ public sealed class SlmModel : IDisposable
     private readonly bool _hasTokenTypes;
     private readonly string _output;
 
-    private SlmModel(InferenceSession session, PairTokenizer tokenizer, ModelMetadata metadata, string sha256, string provider, int batchSize, int maxBatchTokens = 0)
+    private SlmModel(InferenceSession session, PairTokenizer tokenizer, ModelMetadata metadata, string sha256, string provider, int batchSize, int maxBatchTokens)
     {
         _session = session;
         Tokenizer = tokenizer;

@@ -133,7 +133,7 @@ public sealed class LocoExperiment(IReadOnlyList<JudgedCollection> collections, 
 
     private StudentRecord Student(JudgedCollection test, List<JudgedCollection> train, List<TrainingExample> examples, CancellationToken ct)
     {
-        var folder = Path.Combine(work, $"{DistillationRecipes.Name(options.Recipe)}-{WorkKey(train)}");
+        var folder = StudentFolder(train);
         Directory.CreateDirectory(folder);
         var file = Path.Combine(folder, $"test-{test.Name}.json");
         if (File.Exists(file) && JsonSerializer.Deserialize<StudentRecord>(File.ReadAllText(file)) is { } saved)
@@ -152,25 +152,19 @@ public sealed class LocoExperiment(IReadOnlyList<JudgedCollection> collections, 
         Dictionary<string, double> testScores, validationScores;
         using (result.Model)
         {
-            var testExamples = test.Pairs.Select(p => new TrainingExample(p.Qid, p.Query, p.Pid, p.Passage, 0)).ToList();
-            var s = trainer.Predict(result.Model, testExamples);
-            testScores = testExamples.Select((e, i) => (Key(e), (double)s[i])).ToDictionary(x => x.Item1, x => x.Item2);
-            var v = trainer.Predict(result.Model, validation);
-            validationScores = validation.Select((e, i) => (Key(e), (double)v[i])).ToDictionary(x => x.Item1, x => x.Item2);
+            (testScores, validationScores) = Scores(pairs => trainer.Predict(result.Model, pairs), test, validation);
             result.Model.save(Path.Combine(folder, $"student-{test.Name}.weights"));
         }
         var record = new StudentRecord(testScores, validationScores, validation.ToDictionary(Key, e => DistillationTrainer.RoundGrade(e.Target)),
             result.Thresholds, watch.Elapsed.TotalMinutes, result.BestEpoch, [.. result.Epochs], result.ValidationKappa);
-        var tmp = file + ".tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(record));
-        File.Move(tmp, file, overwrite: true);
+        Save(file, record);
         return record;
     }
 
     /// <summary>The saved student with its encoder mixed into the base's (thresholds again from the held-out queries' teacher shares); kept beside it.</summary>
     private StudentRecord? Mixed(JudgedCollection test, List<JudgedCollection> train, List<TrainingExample> examples, double w)
     {
-        var folder = Path.Combine(work, $"{DistillationRecipes.Name(options.Recipe)}-{WorkKey(train)}");
+        var folder = StudentFolder(train);
         var weights = Path.Combine(folder, $"student-{test.Name}.weights");
         var file = Path.Combine(folder, $"test-{test.Name}-mix-{w:F2}.json");
         if (File.Exists(file)) return JsonSerializer.Deserialize<StudentRecord>(File.ReadAllText(file));
@@ -180,17 +174,35 @@ public sealed class LocoExperiment(IReadOnlyList<JudgedCollection> collections, 
         var (_, validation) = DistillationTrainer.SplitByQuery(examples, options.ValidationFraction, options.Seed);
         using var model = trainer.LoadStudent(weights);
         trainer.MixEncoderWithBase(model, w);
-        var testExamples = test.Pairs.Select(p => new TrainingExample(p.Qid, p.Query, p.Pid, p.Passage, 0)).ToList();
-        var s = trainer.Predict(model, testExamples);
-        var v = trainer.Predict(model, validation);
-        var vScores = validation.Select((e, i) => (Key(e), (double)v[i])).ToDictionary(x => x.Item1, x => x.Item2);
-        var vTeacher = validation.ToDictionary(Key, e => DistillationTrainer.RoundGrade(e.Target));
-        var thresholds = GradeCalibration.MatchDistribution([.. validation.Select(e => vScores[Key(e)])], [.. validation.Select(e => vTeacher[Key(e)])]);
-        var record = new StudentRecord(testExamples.Select((e, i) => (Key(e), (double)s[i])).ToDictionary(x => x.Item1, x => x.Item2), vScores, vTeacher,
-            thresholds, watch.Elapsed.TotalMinutes, 0, [], null);
-        File.WriteAllText(file, JsonSerializer.Serialize(record));
+        var (testScores, validationScores) = Scores(pairs => trainer.Predict(model, pairs), test, validation);
+        var validationTeacher = validation.ToDictionary(Key, e => DistillationTrainer.RoundGrade(e.Target));
+        var thresholds = GradeCalibration.MatchDistribution([.. validation.Select(e => validationScores[Key(e)])], [.. validation.Select(e => validationTeacher[Key(e)])]);
+        var record = new StudentRecord(testScores, validationScores, validationTeacher, thresholds, watch.Elapsed.TotalMinutes, 0, [], null);
+        Save(file, record);
         log?.Invoke($"  mixed w={w:F2} scored in {watch.Elapsed.TotalMinutes:F1} min");
         return record;
+    }
+
+    /// <summary>Where the students of one recipe and one set of training collections are kept.</summary>
+    private string StudentFolder(IEnumerable<JudgedCollection> train) => Path.Combine(work, $"{DistillationRecipes.Name(options.Recipe)}-{WorkKey(train)}");
+
+    /// <summary>A student's scores on the test pairs and on the held-out training queries, keyed qid TAB pid.</summary>
+    private static (Dictionary<string, double> Test, Dictionary<string, double> Validation) Scores(
+        Func<IReadOnlyList<TrainingExample>, float[]> predict, JudgedCollection test, List<TrainingExample> validation)
+    {
+        var testExamples = test.Pairs.Select(p => new TrainingExample(p.Qid, p.Query, p.Pid, p.Passage, 0)).ToList();
+        return (ByKey(testExamples, predict(testExamples)), ByKey(validation, predict(validation)));
+    }
+
+    private static Dictionary<string, double> ByKey(List<TrainingExample> examples, float[] scores) =>
+        examples.Select((e, i) => (Key(e), (double)scores[i])).ToDictionary(x => x.Item1, x => x.Item2);
+
+    /// <summary>Written whole or not at all: an interrupted run must not leave a record that a rerun would trust.</summary>
+    private static void Save(string file, StudentRecord record)
+    {
+        var tmp = file + ".tmp";
+        File.WriteAllText(tmp, JsonSerializer.Serialize(record));
+        File.Move(tmp, file, overwrite: true);
     }
 
     private string WorkKey(IEnumerable<JudgedCollection> train)
