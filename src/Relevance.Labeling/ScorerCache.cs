@@ -23,17 +23,19 @@ public sealed class LoadedScorer(OnnxRelevanceScorer scorer, Guid versionId, int
     /// <summary>True once the last reference is gone and the session disposed.</summary>
     public bool IsDisposed => Volatile.Read(ref _references) == 0;
 
-    /// <summary>Scores under the gate: intra-op threads already use every core, so two calls at once only contend.</summary>
+    /// <summary>Tokenizes, then scores under the gate: ONNX Runtime already uses every core, so two calls at once only contend.</summary>
     public async Task<IReadOnlyList<PairScore>> ScoreAsync(IReadOnlyList<ScoringPair> pairs, CancellationToken ct)
     {
         if (!TryAcquire()) throw new ObjectDisposedException(nameof(LoadedScorer), $"Model version {versionId} was evicted; lease it from the cache again.");
         try
         {
             LastUsed = Environment.TickCount64;
+            // Tokenizing outside the gate overlaps it with the batch that holds the gate.
+            var prepared = await Task.Run(() => scorer.Prepare(pairs), ct);
             await Gate.WaitAsync(ct);
             try
             {
-                return await Task.Run(() => scorer.Score(pairs), ct);
+                return await Task.Run(() => scorer.Score(prepared), ct);
             }
             finally
             {
@@ -116,9 +118,11 @@ public sealed partial class ScorerCache(ModelVersionRegistry registry, IOptions<
 
     private async Task<LoadedScorer> LoadAsync(Guid id)
     {
-        var (row, dir) = await registry.OpenAsync(id);
+        var (row, verified) = await registry.OpenAsync(id);
+        // The int8 copy is derived from the verified files; labels still name the version itself.
+        var dir = await Task.Run(() => verified.AtPrecision(onnx.Value, registry.ModelsRoot));
         var model = await Task.Run(() => SlmModel.Load(dir, new OnnxSessionFactory(onnx.Value, m => LogOnnx(m))));
-        LogLoaded(row.Name, id, dir.Sha256[..12], model.Provider, model.Kind);
+        LogLoaded(row.Name, id, verified.Sha256[..12], model.Provider, model.Kind, dir.Metadata.Precision);
         Evict(id);
         return new LoadedScorer(new OnnxRelevanceScorer(model), id, options.Value.ConcurrentInferences);
     }
@@ -142,8 +146,8 @@ public sealed partial class ScorerCache(ModelVersionRegistry registry, IOptions<
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded model version {Name} ({Id}, sha256 {Sha}) on {Provider} as {Kind}")]
-    private partial void LogLoaded(string name, Guid id, string sha, string provider, string kind);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded model version {Name} ({Id}, sha256 {Sha}) on {Provider} as {Kind} in {Precision}")]
+    private partial void LogLoaded(string name, Guid id, string sha, string provider, string kind, string precision);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Message}")]
     private partial void LogOnnx(string message);

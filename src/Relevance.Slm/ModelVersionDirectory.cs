@@ -161,6 +161,18 @@ public sealed record ModelVersionDirectory(string Path, ModelMetadata Metadata, 
         return buffer.ToArray();
     }
 
+    /// <summary>This version at the precision <paramref name="options"/> ask for: itself, or its int8 copy under <paramref name="modelsRoot"/>.</summary>
+    public ModelVersionDirectory AtPrecision(OnnxRuntimeOptions options, string modelsRoot)
+    {
+        var int8 = options.Precision switch
+        {
+            SlmPrecision.Int8 => true,
+            SlmPrecision.Fp32 => false,
+            _ => Metadata.Kind == ModelKinds.CrossEncoder && !OnnxSessionFactory.TriesCuda(options),
+        };
+        return int8 ? QuantizeInt8(modelsRoot) : this;
+    }
+
     /// <summary>An int8 copy of this version (see <see cref="Onnx.DynamicInt8Quantizer"/>) beside it under <paramref name="modelsRoot"/>.</summary>
     public ModelVersionDirectory QuantizeInt8(string modelsRoot)
     {

@@ -21,7 +21,7 @@ public sealed class OnnxSessionFactory(OnnxRuntimeOptions options, Action<string
         }
         else if (options.ExecutionProvider != ExecutionProvider.Cpu)
         {
-            var cuda = NewOptions();
+            var cuda = NewOptions(options.IntraOpThreads);
             try
             {
                 cuda.AppendExecutionProvider_CUDA(options.CudaDeviceId);
@@ -37,11 +37,15 @@ public sealed class OnnxSessionFactory(OnnxRuntimeOptions options, Action<string
                 cuda.Dispose();
             }
         }
-        var cpu = NewOptions();
+        var cpu = NewOptions(options.CpuIntraOpThreads);
         LastProvider = "CPU";
-        log?.Invoke($"ONNX Runtime: {what} on the CPU ({(options.IntraOpThreads == 0 ? "default" : options.IntraOpThreads.ToString())} intra-op threads).");
+        log?.Invoke($"ONNX Runtime: {what} on the CPU ({(options.CpuIntraOpThreads == 0 ? "default" : options.CpuIntraOpThreads.ToString())} intra-op threads, {options.ParallelRunsOn("CPU")} calls side by side).");
         return new InferenceSession(model, cpu);
     }
+
+    /// <summary>Whether a session made with <paramref name="options"/> tries the CUDA provider first.</summary>
+    public static bool TriesCuda(OnnxRuntimeOptions options) =>
+        options.ExecutionProvider == ExecutionProvider.Cuda || (options.ExecutionProvider == ExecutionProvider.Auto && CudaLibrariesPresent.Value);
 
     /// <summary>Whether the CUDA driver and the CUDA 13 libraries the provider links against can be loaded.</summary>
     private static readonly Lazy<bool> CudaLibrariesPresent = new(() =>
@@ -52,7 +56,7 @@ public sealed class OnnxSessionFactory(OnnxRuntimeOptions options, Action<string
             return true;
         }));
 
-    private SessionOptions NewOptions()
+    private SessionOptions NewOptions(int intraOpThreads)
     {
         var o = new SessionOptions
         {
@@ -65,7 +69,7 @@ public sealed class OnnxSessionFactory(OnnxRuntimeOptions options, Action<string
             },
             ExecutionMode = options.InterOpThreads > 1 ? ExecutionMode.ORT_PARALLEL : ExecutionMode.ORT_SEQUENTIAL,
         };
-        if (options.IntraOpThreads > 0) o.IntraOpNumThreads = options.IntraOpThreads;
+        if (intraOpThreads > 0) o.IntraOpNumThreads = intraOpThreads;
         if (options.InterOpThreads > 0) o.InterOpNumThreads = options.InterOpThreads;
         o.AddSessionConfigEntry("session.intra_op.allow_spinning", options.AllowSpinning ? "1" : "0");
         return o;

@@ -13,8 +13,9 @@ public sealed class SlmModel : IDisposable
     private readonly bool _hasTokenTypes;
     private readonly string _output;
 
-    private SlmModel(InferenceSession session, PairTokenizer tokenizer, ModelMetadata metadata, string sha256, string provider, int batchSize, int maxBatchTokens)
+    private SlmModel(InferenceSession session, PairTokenizer tokenizer, ModelMetadata metadata, string sha256, string provider, int batchSize, int maxBatchTokens, int parallelRuns)
     {
+        ParallelRuns = Math.Max(1, parallelRuns);
         _session = session;
         Tokenizer = tokenizer;
         Metadata = metadata;
@@ -55,6 +56,8 @@ public sealed class SlmModel : IDisposable
     public int BatchSize { get; }
     /// <summary>Padded tokens (pairs × the batch's longest) per ONNX Runtime call; 0: <see cref="BatchSize"/> pairs.</summary>
     public int MaxBatchTokens { get; }
+    /// <summary>ONNX Runtime calls of one scoring call that run side by side (<see cref="OnnxRuntimeOptions.ParallelRuns"/>).</summary>
+    public int ParallelRuns { get; }
     public double[] Thresholds { get; }
 
     public static SlmModel Load(ModelVersionDirectory version, OnnxSessionFactory factory)
@@ -62,7 +65,7 @@ public sealed class SlmModel : IDisposable
         var maxLength = factory.Options.MaxLength > 0 ? factory.Options.MaxLength : version.Metadata.MaxLength;
         var tokenizer = PairTokenizer.FromFile(version.VocabPath, maxLength);
         var session = factory.Create(File.ReadAllBytes(version.ModelPath), $"{version.Metadata.Name} ({version.Sha256[..12]})");
-        return new SlmModel(session, tokenizer, version.Metadata, version.Sha256, factory.LastProvider, factory.Options.BatchSize, factory.Options.BatchTokensOn(factory.LastProvider));
+        return new SlmModel(session, tokenizer, version.Metadata, version.Sha256, factory.LastProvider, factory.Options.BatchSize, factory.Options.BatchTokensOn(factory.LastProvider), factory.Options.ParallelRunsOn(factory.LastProvider));
     }
 
     /// <summary>The packaged base encoder straight from its embedded resources (no directory needed).</summary>
@@ -78,7 +81,7 @@ public sealed class SlmModel : IDisposable
             Name = BaseEncoder.CanonicalName(name), BaseModel = BaseEncoder.CanonicalName(name), Kind = ModelKinds.BiEncoder, MaxLength = tokenizer.MaxLength,
             Pooling = profile.Pooling, QueryPrefix = profile.QueryPrefix,
         };
-        return new SlmModel(session, tokenizer, metadata, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(model)), factory.LastProvider, factory.Options.BatchSize, factory.Options.BatchTokensOn(factory.LastProvider));
+        return new SlmModel(session, tokenizer, metadata, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(model)), factory.LastProvider, factory.Options.BatchSize, factory.Options.BatchTokensOn(factory.LastProvider), factory.Options.ParallelRunsOn(factory.LastProvider));
     }
 
     /// <summary>
@@ -135,39 +138,49 @@ public sealed class SlmModel : IDisposable
     private void RunBucketed(IReadOnlyList<EncodedInput> inputs, BatchOutput consume)
     {
         var order = Enumerable.Range(0, inputs.Count).OrderBy(i => inputs[i].Length).ToArray();
+        var batches = new List<int[]>();
         for (var start = 0; start < order.Length;)
         {
             var count = BatchCount(order, start, inputs);
-            var indices = order.AsSpan(start, count).ToArray();
+            batches.Add(order.AsSpan(start, count).ToArray());
             start += count;
-            var seq = inputs[indices[^1]].Length;
-            var n = indices.Length;
-            var ids = new long[n * seq];
-            var mask = new long[n * seq];
-            var types = new long[n * seq];
-            if (Tokenizer.PadTokenId != 0) Array.Fill(ids, Tokenizer.PadTokenId);
-            for (var b = 0; b < n; b++)
-            {
-                var input = inputs[indices[b]];
-                for (var t = 0; t < input.Length; t++)
-                {
-                    ids[b * seq + t] = input.InputIds[t];
-                    mask[b * seq + t] = 1;
-                    types[b * seq + t] = input.TokenTypeIds[t];
-                }
-            }
-            long[] shape = [n, seq];
-            using var idsValue = OrtValue.CreateTensorValueFromMemory(ids, shape);
-            using var maskValue = OrtValue.CreateTensorValueFromMemory(mask, shape);
-            using var typesValue = OrtValue.CreateTensorValueFromMemory(types, shape);
-            var names = _hasTokenTypes ? new[] { "input_ids", "attention_mask", "token_type_ids" } : ["input_ids", "attention_mask"];
-            var values = _hasTokenTypes ? new[] { idsValue, maskValue, typesValue } : [idsValue, maskValue];
-            using var runOptions = new RunOptions();
-            using var outputs = _session.Run(runOptions, names, values, [_output]);
-            var output = outputs[0];
-            var outShape = output.GetTensorTypeAndShape().Shape;
-            consume(indices, seq, outShape, output.GetTensorDataAsSpan<float>());
         }
+        // A batch's output depends on its own inputs only, and each writes its own indices: the order the calls finish in changes nothing.
+        if (ParallelRuns > 1 && batches.Count > 1)
+            Parallel.ForEach(batches, new ParallelOptions { MaxDegreeOfParallelism = ParallelRuns }, indices => RunBatch(inputs, indices, consume));
+        else
+            foreach (var indices in batches) RunBatch(inputs, indices, consume);
+    }
+
+    private void RunBatch(IReadOnlyList<EncodedInput> inputs, int[] indices, BatchOutput consume)
+    {
+        var seq = inputs[indices[^1]].Length;
+        var n = indices.Length;
+        var ids = new long[n * seq];
+        var mask = new long[n * seq];
+        var types = new long[n * seq];
+        if (Tokenizer.PadTokenId != 0) Array.Fill(ids, Tokenizer.PadTokenId);
+        for (var b = 0; b < n; b++)
+        {
+            var input = inputs[indices[b]];
+            for (var t = 0; t < input.Length; t++)
+            {
+                ids[b * seq + t] = input.InputIds[t];
+                mask[b * seq + t] = 1;
+                types[b * seq + t] = input.TokenTypeIds[t];
+            }
+        }
+        long[] shape = [n, seq];
+        using var idsValue = OrtValue.CreateTensorValueFromMemory(ids, shape);
+        using var maskValue = OrtValue.CreateTensorValueFromMemory(mask, shape);
+        using var typesValue = OrtValue.CreateTensorValueFromMemory(types, shape);
+        var names = _hasTokenTypes ? new[] { "input_ids", "attention_mask", "token_type_ids" } : ["input_ids", "attention_mask"];
+        var values = _hasTokenTypes ? new[] { idsValue, maskValue, typesValue } : [idsValue, maskValue];
+        using var runOptions = new RunOptions();
+        using var outputs = _session.Run(runOptions, names, values, [_output]);
+        var output = outputs[0];
+        var outShape = output.GetTensorTypeAndShape().Shape;
+        consume(indices, seq, outShape, output.GetTensorDataAsSpan<float>());
     }
 
     /// <summary>

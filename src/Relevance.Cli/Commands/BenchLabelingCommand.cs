@@ -138,6 +138,9 @@ public sealed class BenchLabelingCommand : AsyncCommand<BenchLabelingCommand.Set
         {
             md.AppendLine(CultureInfo.InvariantCulture, $"| {Tokens(row.Tokens)} | {row.Precision} | {row.Provider} | {row.RawPairsPerSecond:F1} | {row.E2ePairsPerSecond:F1} | {row.E2ePairsPerSecond / row.RawPairsPerSecond:F2} | {string.Join(" / ", row.Ratios.Select(r => r.ToString("F2", CultureInfo.InvariantCulture)))} | {row.P50Ms:F0} | {row.P99Ms:F0} |");
         }
+        var defaultPrecision = fp32.AtPrecision(new OnnxRuntimeOptions { ExecutionProvider = onnx.ExecutionProvider, Precision = onnx.Precision }, modelsRoot).Metadata.Precision;
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"The precision `relevance label` and the labeling stage use for this version here (Slm:Precision={onnx.Precision}): {defaultPrecision}.");
         Console.WriteLine();
         Console.Write(md.ToString());
         if (settings.Output is { } output) await File.WriteAllTextAsync(output, md.ToString(), cancellationToken);
@@ -227,6 +230,8 @@ public sealed class BenchLabelingCommand : AsyncCommand<BenchLabelingCommand.Set
         {
             ["Stages"] = LabelingStage.Name,
             ["Slm:MaxLength"] = maxLength.ToString(CultureInfo.InvariantCulture),
+            // The row's own precision: the worker must not quantize the fp32 row's version on its own (Slm:Precision=Auto).
+            ["Slm:Precision"] = version.Metadata.Precision == "int8" ? nameof(SlmPrecision.Int8) : nameof(SlmPrecision.Fp32),
             // A fresh queue name per measurement: nothing left over from an earlier run is consumed.
             ["Messaging:EndpointPrefix"] = "bench-" + Guid.NewGuid().ToString("N")[..8],
         };

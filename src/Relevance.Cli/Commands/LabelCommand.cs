@@ -32,8 +32,12 @@ public sealed class LabelCommand : AsyncCommand<LabelCommand.Settings>
         [Description("jsonl (default: {qid, pid, grade, score}) or qrels ('qid 0 pid grade', for relevance evaluate --qrels and trec_eval)")]
         public string Format { get; init; } = "jsonl";
 
+        [CommandOption("--precision <PRECISION>")]
+        [Description("auto (default: a cross-encoder in int8 on the CPU, fp32 on CUDA; Slm:Precision), fp32 or int8 (the int8 copy is cached under the artifact root)")]
+        public string? Precision { get; init; }
+
         [CommandOption("--int8")]
-        [Description("Quantise the model version to dynamic int8 first (cached beside it under the artifact root)")]
+        [Description("Same as --precision int8")]
         public bool Int8 { get; init; }
 
         [CommandOption("--chunk <N>")]
@@ -50,6 +54,8 @@ public sealed class LabelCommand : AsyncCommand<LabelCommand.Settings>
             if (!File.Exists(Input)) return ValidationResult.Error($"Input file {Input} does not exist");
             if (Chunk < 1) return ValidationResult.Error("--chunk must be positive");
             if (Format is not ("jsonl" or "qrels")) return ValidationResult.Error($"--format is jsonl or qrels, not '{Format}'");
+            if (Precision is not (null or "auto" or "fp32" or "int8")) return ValidationResult.Error($"--precision is auto, fp32 or int8, not '{Precision}'");
+            if (Int8 && Precision is "fp32") return ValidationResult.Error("--int8 and --precision fp32 contradict each other");
             try
             {
                 OutputFile.EnsureNotAnInput(Output, Input);
@@ -68,13 +74,15 @@ public sealed class LabelCommand : AsyncCommand<LabelCommand.Settings>
         builder.AddLabeling();
         using var host = builder.Build();
         var registry = host.Services.GetRequiredService<ModelVersionRegistry>();
-        var onnx = host.Services.GetRequiredService<IOptions<OnnxRuntimeOptions>>().Value;
+        var onnx = host.Services.GetRequiredService<IOptions<OnnxRuntimeOptions>>().Value.Copy();
 
         ModelVersionDirectory version;
         try
         {
             version = await ResolveAsync(host.Services, registry, settings.Model, cancellationToken);
-            if (settings.Int8) version = version.QuantizeInt8(registry.ModelsRoot);
+            if (settings.Int8) onnx.Precision = SlmPrecision.Int8;
+            else if (settings.Precision is { } precision) onnx.Precision = Enum.Parse<SlmPrecision>(precision, ignoreCase: true);
+            version = version.AtPrecision(onnx, registry.ModelsRoot);
         }
         catch (Exception ex) when (ex is ModelIntegrityException or InvalidOperationException or IOException or InvalidDataException or ArgumentException)
         {
