@@ -28,9 +28,6 @@ public sealed record TrainModelVersion(Guid RequestId, Guid? RunId, string Teach
 /// <summary>A pairs file (<c>{qid, query, pid, passage}</c> per line) and its teacher's labels (TREC qrels).</summary>
 public sealed record TrainingFiles(string Pairs, string TeacherLabels);
 
-/// <summary>Evaluates a model version on the configured human benchmark sets.</summary>
-public sealed record EvaluateModelVersion(Guid ModelVersionId, IReadOnlyList<string>? BenchmarkSets);
-
 /// <summary>Creates a label job from a JSONL file or a run's pairs and fans it out as <see cref="LabelPair"/> messages.</summary>
 public sealed record StartLabelJob(Guid JobId, string Name, string? InputPath, Guid? RunId, Guid? ModelVersionId);
 

@@ -23,8 +23,6 @@ public sealed record ModelVersionRejected(Guid ModelVersionId, string Reason);
 
 public sealed record LabelJobStarted(Guid JobId, Guid ModelVersionId, int Pairs);
 
-public sealed record LabelJobProgressed(Guid JobId, int Completed, int Total);
-
 public sealed record LabelJobCompleted(Guid JobId, Guid ModelVersionId, int Labels, double Seconds);
 
 public sealed record RunCompleted(Guid RunId, string Summary);

@@ -5,7 +5,8 @@ public sealed record RunSettings
 {
     public int QueriesPerPassage { get; init; } = 2;
     public int MaxSeedPassages { get; init; } = 200;
-    public int NegativesPerQuery { get; init; } = 7;
+    /// <summary>Hard negatives mined per query; null leaves it to <c>Negatives:NegativesPerQuery</c> (7 by default).</summary>
+    public int? NegativesPerQuery { get; init; }
     public string Teacher { get; init; } = "offline";
     public int HeldOutPercent { get; init; } = 20;
     public int Seed { get; init; } = 13;

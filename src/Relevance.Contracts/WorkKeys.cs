@@ -6,11 +6,14 @@ namespace Relevance.Contracts;
 /// </summary>
 public static class WorkKeys
 {
-    public static string Ingest(Guid runId) => $"ingest:{runId:N}";
-    public static string Synthesis(long passageId) => $"passage:{passageId}";
-    public static string Negatives(IEnumerable<long> queryIds) => "queries:" + Digest(queryIds);
-    public static string Teacher(IEnumerable<long> pairIds) => "pairs:" + Digest(pairIds);
-    public static string Training(Guid requestId) => $"training:{requestId:N}";
+    public static string Ingest(Guid runId) => $"{Stages.Ingest}:{runId:N}";
+    public static string Synthesis(long passageId) => $"{Stages.Synthesis}:{passageId}";
+    public static string Negatives(IEnumerable<long> queryIds) => $"{Stages.Negatives}:" + Digest(queryIds);
+    public static string Teacher(IEnumerable<long> pairIds) => $"{Stages.Teacher}:" + Digest(pairIds);
+    public static string Training(Guid requestId) => $"{Stages.Training}:{requestId:N}";
+
+    /// <summary>The stage a key belongs to: every key starts with its stage's name.</summary>
+    public static string StageOf(string key) => key.Split(':', 2)[0];
 
     /// <summary>The key of a command message, or null for messages that are not units of a run.</summary>
     public static string? Of(object message) => message switch

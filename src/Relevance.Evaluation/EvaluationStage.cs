@@ -1,3 +1,4 @@
+using Relevance.Contracts;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -10,7 +11,6 @@ namespace Relevance.Evaluation;
 
 public static class EvaluationStage
 {
-    public const string Name = "evaluation";
 
     /// <summary>Registers the evaluation stage's services and, when configuration selects the stage, its consumers.</summary>
     public static IHostApplicationBuilder AddEvaluation(this IHostApplicationBuilder builder)
@@ -25,10 +25,9 @@ public static class EvaluationStage
         builder.Services.TryAddSingleton<ModelVersionGate>();
         builder.Services.TryAddSingleton<ReportBuilder>();
         // IModelScorerFactory is deliberately not registered here: the labeling stage provides the ONNX one.
-        builder.AddStage(Name, x =>
+        builder.AddStage(Stages.Evaluation, x =>
         {
             x.AddConsumer<ModelVersionTrainedConsumer, ModelVersionTrainedConsumerDefinition>();
-            x.AddConsumer<EvaluateModelVersionConsumer, EvaluateModelVersionConsumerDefinition>();
         });
         return builder;
     }

@@ -15,15 +15,3 @@ public sealed class ModelVersionTrainedConsumerDefinition : ConsumerDefinition<M
     // One decision at a time per process: two versions gated at once could both beat the same incumbent.
     public ModelVersionTrainedConsumerDefinition() => ConcurrentMessageLimit = 1;
 }
-
-/// <summary>Evaluates a model version on explicit (or the configured) benchmark sets; gates it if it is still undecided.</summary>
-public sealed class EvaluateModelVersionConsumer(ModelVersionGate gate) : IConsumer<EvaluateModelVersion>
-{
-    public Task Consume(ConsumeContext<EvaluateModelVersion> context) =>
-        gate.EvaluateAndDecideAsync(context.Message.ModelVersionId, context.Message.BenchmarkSets, context, context.CancellationToken);
-}
-
-public sealed class EvaluateModelVersionConsumerDefinition : ConsumerDefinition<EvaluateModelVersionConsumer>
-{
-    public EvaluateModelVersionConsumerDefinition() => ConcurrentMessageLimit = 1;
-}

@@ -1,3 +1,4 @@
+using Relevance.Contracts;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
@@ -91,7 +92,7 @@ public sealed partial class CorpusIngester(
             Passages = await db.Passages.CountAsync(p => p.RunId == runId, ct),
             NearDuplicatePassages = await db.Passages.CountAsync(p => p.RunId == runId && p.NearDuplicateOfId != null, ct),
             DuplicatePassages = state.DuplicatePassages,
-            Failures = await db.Failures.CountAsync(f => f.RunId == runId && f.Stage == IngestStage.Name, ct),
+            Failures = await db.Failures.CountAsync(f => f.RunId == runId && f.Stage == Stages.Ingest, ct),
             Elapsed = stopwatch.Elapsed,
         };
         LogFinished(runId, summary.Files, summary.Documents, summary.Passages, summary.Failures, summary.Elapsed.TotalSeconds);
@@ -288,7 +289,7 @@ public sealed partial class CorpusIngester(
     private async Task<HashSet<string>> ExistingFailureSubjectsAsync(Guid runId, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var subjects = await db.Failures.Where(f => f.RunId == runId && f.Stage == IngestStage.Name).Select(f => f.Subject).ToListAsync(ct);
+        var subjects = await db.Failures.Where(f => f.RunId == runId && f.Stage == Stages.Ingest).Select(f => f.Subject).ToListAsync(ct);
         return subjects.ToHashSet(StringComparer.Ordinal);
     }
 
@@ -313,12 +314,12 @@ public sealed partial class CorpusIngester(
         /// <summary>Queues one failure row; a subject already recorded for this run (an earlier delivery) is not recorded twice.</summary>
         public void Fail(string subject, string reason, string? detail = null)
         {
-            RelevanceTelemetry.Failures.Add(1, new TagList { { "stage", IngestStage.Name } });
+            RelevanceTelemetry.Failures.Add(1, new TagList { { "stage", Stages.Ingest } });
             if (!recordedFailures.Add(subject)) return;
             PendingFailures.Add(new Failure
             {
                 RunId = RunId,
-                Stage = IngestStage.Name,
+                Stage = Stages.Ingest,
                 Subject = subject,
                 Reason = reason,
                 Detail = detail,

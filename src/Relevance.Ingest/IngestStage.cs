@@ -1,3 +1,4 @@
+using Relevance.Contracts;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -9,7 +10,6 @@ namespace Relevance.Ingest;
 
 public static class IngestStage
 {
-    public const string Name = "ingest";
 
     /// <summary>Registers the ingest stage's services and, when configuration selects the stage, its consumers.</summary>
     public static IHostApplicationBuilder AddIngest(this IHostApplicationBuilder builder)
@@ -28,7 +28,7 @@ public static class IngestStage
             ServiceDescriptor.Singleton<IDocumentReader, JsonlReader>(),
         ]);
         builder.Services.TryAddSingleton<CorpusIngester>();
-        builder.AddStage(Name, x => x.AddConsumer<IngestCorpusConsumer, IngestCorpusConsumerDefinition>());
+        builder.AddStage(Stages.Ingest, x => x.AddConsumer<IngestCorpusConsumer, IngestCorpusConsumerDefinition>());
         return builder;
     }
 }

@@ -38,7 +38,7 @@ public sealed partial class LabelJobPublisher(
         {
             foreach (var e in errors)
             {
-                db.Failures.Add(new Failure { Stage = LabelingStage.Name, Subject = $"{path}:{e.Line}", Reason = e.Reason, CreatedAt = DateTime.UtcNow });
+                db.Failures.Add(new Failure { Stage = Stages.Labeling, Subject = $"{path}:{e.Line}", Reason = e.Reason, CreatedAt = DateTime.UtcNow });
             }
             await db.SaveChangesAsync(ct);
         }
@@ -52,7 +52,7 @@ public sealed partial class LabelJobPublisher(
         var rows = await (from p in db.Pairs
                           join q in db.Queries on p.QueryId equals q.Id
                           join s in db.Passages on p.PassageId equals s.Id
-                          where p.RunId == runId && p.Split == "heldout"
+                          where p.RunId == runId && p.Split == PairSplit.HeldOut
                           orderby p.Id
                           select new { QueryId = q.Id, Query = q.Text, PassageId = s.Id, Passage = s.Text }).ToListAsync(ct);
         var pairs = rows.Select(r => new ScoringPair(r.QueryId.ToString(), r.Query, r.PassageId.ToString(), r.Passage)).ToList();

@@ -1,3 +1,4 @@
+using Relevance.Contracts;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -10,7 +11,6 @@ namespace Relevance.Labeling;
 
 public static class LabelingStage
 {
-    public const string Name = "labeling";
 
     /// <summary>Registers the labeling stage's services and, when configuration selects the stage, its consumers.</summary>
     public static IHostApplicationBuilder AddLabeling(this IHostApplicationBuilder builder)
@@ -24,7 +24,7 @@ public static class LabelingStage
         builder.Services.TryAddSingleton<LabelExporter>();
         builder.Services.TryAddSingleton<IModelScorerFactory, OnnxModelScorerFactory>();
 
-        builder.AddStage(Name, x =>
+        builder.AddStage(Stages.Labeling, x =>
         {
             x.AddConsumer<LabelPairConsumer, LabelPairConsumerDefinition>();
             x.AddConsumer<StartLabelJobConsumer, StartLabelJobConsumerDefinition>();

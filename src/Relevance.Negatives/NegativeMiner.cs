@@ -1,3 +1,4 @@
+using Relevance.Contracts;
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
@@ -103,44 +104,31 @@ public sealed partial class NegativeMiner(
         LogMined(runId, ok.Count, pairs.Count, inserted, failures.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         activity?.SetTag("relevance.pairs", pairs.Count);
         activity?.SetTag("relevance.inserted", inserted);
-        if (recorded > 0) RelevanceTelemetry.Failures.Add(recorded, new KeyValuePair<string, object?>("stage", NegativesStage.Name));
+        if (recorded > 0) RelevanceTelemetry.Failures.Add(recorded, new KeyValuePair<string, object?>("stage", Stages.Negatives));
         return new MiningOutcome(ok, pairs.Count, inserted, failures.Count, mined);
     }
 
     // Pairs are written as "train"; the run coordinator owns the held-out split (by query) once mining is done.
     private sealed record RunKnobs(int? NegativesPerQuery, int? Seed);
 
-    /// <summary>
-    /// The run's stored settings win over configuration, so that a resumed run mines as it started. Only
-    /// the properties actually present in the stored JSON count (a missing one falls back to the options).
-    /// </summary>
+    /// <summary>The run's stored settings win over configuration, so that a resumed run mines as it started.</summary>
     private async Task<RunKnobs> ReadRunKnobsAsync(RelevanceDbContext db, Guid runId, CancellationToken ct)
     {
-        var json = await db.Runs.AsNoTracking().Where(r => r.Id == runId).Select(r => r.SettingsJson).FirstOrDefaultAsync(ct);
-        int? negatives = null, seed = null;
-        if (!string.IsNullOrWhiteSpace(json))
+        try
         {
-            try
-            {
-                using var doc = JsonDocument.Parse(json);
-                foreach (var p in doc.RootElement.EnumerateObject())
-                {
-                    if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetInt32(out var v)) continue;
-                    if (p.NameEquals("NegativesPerQuery") || p.Name.Equals("negativesPerQuery", StringComparison.OrdinalIgnoreCase)) negatives = v > 0 ? v : null;
-                    else if (p.Name.Equals("Seed", StringComparison.OrdinalIgnoreCase)) seed = v;
-                }
-            }
-            catch (JsonException e)
-            {
-                LogBadSettings(runId, e.Message);
-            }
+            var stored = await RunSettingsStore.ReadAsync(db, runId, ct);
+            return new RunKnobs(stored?.NegativesPerQuery is > 0 ? stored.NegativesPerQuery : null, stored?.Seed);
         }
-        return new RunKnobs(negatives, seed);
+        catch (JsonException e)
+        {
+            LogBadSettings(runId, e.Message);
+            return new RunKnobs(null, null);
+        }
     }
 
     private static Failure NewFailure(Guid runId, long queryId, string reason, string detail) => new()
     {
-        RunId = runId, Stage = NegativesStage.Name, Subject = $"query {queryId}", Reason = reason, Detail = detail, CreatedAt = DateTime.UtcNow,
+        RunId = runId, Stage = Stages.Negatives, Subject = $"query {queryId}", Reason = reason, Detail = detail, CreatedAt = DateTime.UtcNow,
     };
 
     /// <summary>Records each failure once: a redelivered message does not repeat rows already recorded.</summary>
@@ -151,7 +139,7 @@ public sealed partial class NegativeMiner(
         var runId = failures[0].RunId;
         var subjects = failures.Select(f => f.Subject).ToArray();
         var existing = (await db.Failures.AsNoTracking()
-                .Where(f => f.RunId == runId && f.Stage == NegativesStage.Name && subjects.Contains(f.Subject))
+                .Where(f => f.RunId == runId && f.Stage == Stages.Negatives && subjects.Contains(f.Subject))
                 .Select(f => new { f.Subject, f.Reason })
                 .ToListAsync(ct))
             .Select(f => (f.Subject, f.Reason))

@@ -1,3 +1,4 @@
+using Relevance.Contracts;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -8,7 +9,6 @@ namespace Relevance.Negatives;
 
 public static class NegativesStage
 {
-    public const string Name = "negatives";
 
     /// <summary>Registers the negatives stage's services and, when configuration selects the stage, its consumers.</summary>
     public static IHostApplicationBuilder AddNegatives(this IHostApplicationBuilder builder)
@@ -19,7 +19,7 @@ public static class NegativesStage
             .ValidateOnStart();
         builder.Services.TryAddSingleton<Bm25IndexStore>();
         builder.Services.TryAddSingleton<NegativeMiner>();
-        builder.AddStage(Name, x => x.AddConsumer<MineNegativesConsumer, MineNegativesConsumerDefinition>());
+        builder.AddStage(Stages.Negatives, x => x.AddConsumer<MineNegativesConsumer, MineNegativesConsumerDefinition>());
         return builder;
     }
 }

@@ -1,3 +1,4 @@
+using Relevance.Contracts;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -15,7 +16,6 @@ namespace Relevance.Pipeline;
 
 public static class PipelineStage
 {
-    public const string Name = "pipeline";
 
     /// <summary>The run coordinator: records runs and hands each to the first stage.</summary>
     public static IHostApplicationBuilder AddPipeline(this IHostApplicationBuilder builder)
@@ -24,7 +24,7 @@ public static class PipelineStage
         builder.Services.TryAddSingleton<RunAdvancer>();
         builder.Services.TryAddSingleton<RunFinisher>();
         builder.Services.TryAddSingleton<RunResumer>();
-        builder.AddStage(Name, x =>
+        builder.AddStage(Stages.Pipeline, x =>
         {
             x.AddConsumer<StartRunConsumer, StartRunConsumerDefinition>();
             x.AddConsumer<CorpusIngestedConsumer, PipelineEndpointDefinition<CorpusIngestedConsumer>>();

@@ -45,7 +45,7 @@ public sealed partial class RunAdvancer(
         var settings = await coordinator.SettingsAsync(runId, ct);
         await coordinator.AssignHeldOutSplitAsync(runId, settings, ct);
         // Checked by the attempt that passes the gate; one publishing again after a lost publish found it fine then.
-        if (passed && !await AnyJudgmentAsync(runId, ct, split: "train"))
+        if (passed && !await AnyJudgmentAsync(runId, ct, split: PairSplit.Train))
         {
             await coordinator.FailRunAsync(publish, runId, "every graded pair belongs to a held-out query, so there is nothing to train on (a run needs at least two queries with grades): " + await coordinator.ExplainAsync(runId, ct), ct);
             return;

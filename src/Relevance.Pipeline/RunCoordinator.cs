@@ -19,19 +19,13 @@ public sealed partial class RunCoordinator(
     BulkWriter writer,
     ILogger<RunCoordinator> logger)
 {
-    public const string SynthesisStage = "synthesis";
-    public const string NegativesStage = "negatives";
-    public const string TeacherStage = "teacher";
-    public const string IngestStage = "ingest";
-    public const string GateStage = "gate";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public async Task<RunSettings> SettingsAsync(Guid runId, CancellationToken ct)
     {
         await using var db = await factory.CreateDbContextAsync(ct);
-        var json = await db.Runs.Where(r => r.Id == runId).Select(r => r.SettingsJson).SingleAsync(ct);
-        return JsonSerializer.Deserialize<RunSettings>(json, Json) ?? new RunSettings();
+        return await RunSettingsStore.ReadAsync(db, runId, ct) ?? throw new InvalidOperationException($"Run {runId} does not exist.");
     }
 
     /// <summary>Records the commands as pending work of <paramref name="stage"/>, then publishes them.</summary>
@@ -77,7 +71,7 @@ public sealed partial class RunCoordinator(
         await writer.InsertIgnoreDuplicatesAsync([new RunWorkItem
         {
             RunId = runId,
-            Stage = GateStage,
+            Stage = Stages.Gate,
             Key = gate,
             Status = WorkStatus.Done,
             CreatedAt = DateTime.UtcNow,
@@ -87,14 +81,14 @@ public sealed partial class RunCoordinator(
     public async Task<bool> HasGateAsync(Guid runId, string gate, CancellationToken ct)
     {
         await using var db = await factory.CreateDbContextAsync(ct);
-        return await db.Set<RunWorkItem>().AnyAsync(w => w.RunId == runId && w.Stage == GateStage && w.Key == gate, ct);
+        return await db.Set<RunWorkItem>().AnyAsync(w => w.RunId == runId && w.Stage == Stages.Gate && w.Key == gate, ct);
     }
 
     /// <summary>Per stage: (pending, done, failed) work items.</summary>
     public async Task<IReadOnlyDictionary<string, StageProgress>> ProgressAsync(Guid runId, CancellationToken ct)
     {
         await using var db = await factory.CreateDbContextAsync(ct);
-        var rows = await db.Set<RunWorkItem>().Where(w => w.RunId == runId && w.Stage != GateStage)
+        var rows = await db.Set<RunWorkItem>().Where(w => w.RunId == runId && w.Stage != Stages.Gate)
             .GroupBy(w => new { w.Stage, w.Status })
             .Select(g => new { g.Key.Stage, g.Key.Status, Count = g.Count() })
             .ToListAsync(ct);
@@ -147,10 +141,10 @@ public sealed partial class RunCoordinator(
         await strategy.ExecuteAsync(async () =>
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
-            await db.Pairs.Where(p => p.RunId == runId).ExecuteUpdateAsync(u => u.SetProperty(p => p.Split, "train"), ct);
+            await db.Pairs.Where(p => p.RunId == runId).ExecuteUpdateAsync(u => u.SetProperty(p => p.Split, PairSplit.Train), ct);
             foreach (var chunk in heldOut.Chunk(500))
             {
-                await db.Pairs.Where(p => p.RunId == runId && chunk.Contains(p.QueryId)).ExecuteUpdateAsync(u => u.SetProperty(p => p.Split, "heldout"), ct);
+                await db.Pairs.Where(p => p.RunId == runId && chunk.Contains(p.QueryId)).ExecuteUpdateAsync(u => u.SetProperty(p => p.Split, PairSplit.HeldOut), ct);
             }
             await tx.CommitAsync(ct);
         });
@@ -208,7 +202,7 @@ public sealed partial class RunCoordinator(
         var ended = await db.Runs.Where(r => r.Id == runId && r.Status == RunStatus.Running)
             .ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, RunStatus.Failed).SetProperty(r => r.CompletedAt, now), ct) == 1;
         if (!ended) return false;
-        db.Failures.Add(new Failure { RunId = runId, Stage = PipelineStageName, Subject = "run", Reason = reason, CreatedAt = now });
+        db.Failures.Add(new Failure { RunId = runId, Stage = Stages.Pipeline, Subject = "run", Reason = reason, CreatedAt = now });
         await db.SaveChangesAsync(ct);
         LogRunFailed(runId, reason);
         await publish.Publish(new RunCompleted(runId, "failed: " + reason), ct);
@@ -216,13 +210,12 @@ public sealed partial class RunCoordinator(
     }
 
     /// <summary>The stage name of the pipeline's own failure rows (a run that could not progress).</summary>
-    public const string PipelineStageName = "pipeline";
 
     /// <summary>Why nothing came out of the work so far: per-stage counts and the first recorded failure.</summary>
     public async Task<string> ExplainAsync(Guid runId, CancellationToken ct)
     {
         var progress = await ProgressAsync(runId, ct);
-        var parts = new[] { IngestStage, SynthesisStage, NegativesStage, TeacherStage }
+        var parts = new[] { Stages.Ingest, Stages.Synthesis, Stages.Negatives, Stages.Teacher }
             .Where(progress.ContainsKey)
             .Select(s => $"{s} {progress[s].Done} done / {progress[s].Failed} failed");
         await using var db = await factory.CreateDbContextAsync(ct);

@@ -1,3 +1,4 @@
+using Relevance.Contracts;
 using Microsoft.EntityFrameworkCore;
 using Relevance.Data;
 using Relevance.Data.Entities;
@@ -33,7 +34,7 @@ public sealed record RunCounts(
         var status = await db.Runs.AsNoTracking().Where(r => r.Id == runId).Select(r => (RunStatus?)r.Status).SingleOrDefaultAsync(ct);
         var jobs = db.LabelJobs.AsNoTracking().Where(j => j.RunId == runId).Select(j => j.Id);
         var requests = db.TrainingRequests.AsNoTracking().Where(r => r.RunId == runId).Select(r => (Guid?)r.Id);
-        var work = db.Set<RunWorkItem>().AsNoTracking().Where(w => w.RunId == runId && w.Stage != RunCoordinator.GateStage);
+        var work = db.Set<RunWorkItem>().AsNoTracking().Where(w => w.RunId == runId && w.Stage != Stages.Gate);
         return new RunCounts(
             runId,
             status?.ToString() ?? "missing",
@@ -41,8 +42,8 @@ public sealed record RunCounts(
             await db.Passages.CountAsync(p => p.RunId == runId, ct),
             await db.Queries.CountAsync(q => q.RunId == runId, ct),
             await db.Pairs.CountAsync(p => p.RunId == runId, ct),
-            await db.Pairs.CountAsync(p => p.RunId == runId && p.Split == "train", ct),
-            await db.Pairs.CountAsync(p => p.RunId == runId && p.Split == "heldout", ct),
+            await db.Pairs.CountAsync(p => p.RunId == runId && p.Split == PairSplit.Train, ct),
+            await db.Pairs.CountAsync(p => p.RunId == runId && p.Split == PairSplit.HeldOut, ct),
             await db.TeacherJudgments.CountAsync(j => j.RunId == runId, ct),
             await db.Labels.CountAsync(l => jobs.Contains(l.JobId), ct),
             await db.ModelVersions.CountAsync(v => requests.Contains(v.TrainingRequestId), ct),

@@ -30,7 +30,7 @@ public sealed partial class RunFinisher(
         var run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId, ct);
         var heldOut = await (
             from p in db.Pairs.AsNoTracking()
-            where p.RunId == runId && p.Split == "heldout"
+            where p.RunId == runId && p.Split == PairSplit.HeldOut
             join q in db.Queries on p.QueryId equals q.Id
             join s in db.Passages on p.PassageId equals s.Id
             select new { p.Id, QueryId = q.Id, Query = q.Text, PassageId = s.Id, Passage = s.Text }).ToListAsync(ct);

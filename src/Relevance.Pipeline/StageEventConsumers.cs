@@ -18,17 +18,17 @@ public sealed class CorpusIngestedConsumer(RunCoordinator coordinator, RunAdvanc
             var seeds = await coordinator.SeedPassagesAsync(m.RunId, settings, ct);
             if (seeds.Count == 0)
             {
-                await coordinator.CompleteAsync(m.RunId, RunCoordinator.IngestStage, WorkKeys.Ingest(m.RunId), false, null, ct);
+                await coordinator.CompleteAsync(m.RunId, Stages.Ingest, WorkKeys.Ingest(m.RunId), false, null, ct);
                 await coordinator.FailRunAsync(context, m.RunId,
                     $"ingestion gave {m.Documents} documents and {m.Passages} passages ({m.Failures} failures) but no seed passage of at least {settings.MinSeedWords} words to synthesize queries from: " +
                     await coordinator.ExplainAsync(m.RunId, ct), ct);
                 return;
             }
-            await coordinator.DispatchAsync(context, m.RunId, RunCoordinator.SynthesisStage,
+            await coordinator.DispatchAsync(context, m.RunId, Stages.Synthesis,
                 seeds.Select(id => new SynthesizeQueries(m.RunId, id, settings.QueriesPerPassage)).ToList(), ct);
             await coordinator.PassGateAsync(m.RunId, RunAdvancer.SynthesisDispatched, ct);
         }
-        await coordinator.CompleteAsync(m.RunId, RunCoordinator.IngestStage, WorkKeys.Ingest(m.RunId), false, null, ct);
+        await coordinator.CompleteAsync(m.RunId, Stages.Ingest, WorkKeys.Ingest(m.RunId), false, null, ct);
         await advancer.TryAdvanceAsync(context, m.RunId, ct);
     }
 }
@@ -41,9 +41,9 @@ public sealed class QueriesSynthesizedConsumer(RunCoordinator coordinator, RunAd
         var ct = context.CancellationToken;
         if (m.QueryIds.Count > 0)
         {
-            await coordinator.DispatchAsync(context, m.RunId, RunCoordinator.NegativesStage, [new MineNegatives(m.RunId, m.QueryIds)], ct);
+            await coordinator.DispatchAsync(context, m.RunId, Stages.Negatives, [new MineNegatives(m.RunId, m.QueryIds)], ct);
         }
-        await coordinator.CompleteAsync(m.RunId, RunCoordinator.SynthesisStage, WorkKeys.Synthesis(m.PassageId), false, null, ct);
+        await coordinator.CompleteAsync(m.RunId, Stages.Synthesis, WorkKeys.Synthesis(m.PassageId), false, null, ct);
         await advancer.TryAdvanceAsync(context, m.RunId, ct);
     }
 }
@@ -56,8 +56,8 @@ public sealed class NegativesMinedConsumer(RunCoordinator coordinator, RunAdvanc
         var ct = context.CancellationToken;
         var settings = await coordinator.SettingsAsync(m.RunId, ct);
         var batches = await coordinator.TeacherBatchesAsync(m.RunId, m.QueryIds, settings, ct);
-        await coordinator.DispatchAsync(context, m.RunId, RunCoordinator.TeacherStage, batches, ct);
-        await coordinator.CompleteAsync(m.RunId, RunCoordinator.NegativesStage, WorkKeys.Negatives(m.QueryIds), false, null, ct);
+        await coordinator.DispatchAsync(context, m.RunId, Stages.Teacher, batches, ct);
+        await coordinator.CompleteAsync(m.RunId, Stages.Negatives, WorkKeys.Negatives(m.QueryIds), false, null, ct);
         await advancer.TryAdvanceAsync(context, m.RunId, ct);
     }
 }
@@ -68,7 +68,7 @@ public sealed class PairsScoredConsumer(RunCoordinator coordinator, RunAdvancer 
     {
         var m = context.Message;
         if (m.PairIds is null) return; // scored outside a run's dispatch (an import, a manual batch)
-        await coordinator.CompleteAsync(m.RunId, RunCoordinator.TeacherStage, WorkKeys.Teacher(m.PairIds), false, null, context.CancellationToken);
+        await coordinator.CompleteAsync(m.RunId, Stages.Teacher, WorkKeys.Teacher(m.PairIds), false, null, context.CancellationToken);
         await advancer.TryAdvanceAsync(context, m.RunId, context.CancellationToken);
     }
 }
@@ -80,22 +80,15 @@ public sealed class StageFailedConsumer(RunCoordinator coordinator, RunAdvancer 
     {
         var m = context.Message;
         if (m.RunId is not { } runId || m.WorkKey is null) return;
-        if (m.WorkKey.StartsWith("training:", StringComparison.Ordinal))
+        var stage = WorkKeys.StageOf(m.WorkKey);
+        if (stage == Stages.Training)
         {
             await coordinator.FailRunAsync(context, runId, "training failed: " + m.Reason, context.CancellationToken);
             return;
         }
-        var stage = m.WorkKey.Split(':')[0] switch
-        {
-            "ingest" => RunCoordinator.IngestStage,
-            "passage" => RunCoordinator.SynthesisStage,
-            "queries" => RunCoordinator.NegativesStage,
-            "pairs" => RunCoordinator.TeacherStage,
-            _ => null,
-        };
-        if (stage is null) return;
+        if (stage is not (Stages.Ingest or Stages.Synthesis or Stages.Negatives or Stages.Teacher)) return;
         await coordinator.CompleteAsync(runId, stage, m.WorkKey, true, m.Reason, context.CancellationToken);
-        if (stage == RunCoordinator.IngestStage)
+        if (stage == Stages.Ingest)
         {
             await coordinator.FailRunAsync(context, runId, "ingestion failed: " + m.Reason, context.CancellationToken);
             return;

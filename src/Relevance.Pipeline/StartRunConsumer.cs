@@ -1,4 +1,3 @@
-using System.Text.Json;
 using MassTransit;
 using Relevance.Contracts;
 using Relevance.Data;
@@ -18,17 +17,17 @@ public sealed class StartRunConsumer(BulkWriter writer, RunCoordinator coordinat
             Name = m.Name,
             CorpusPath = m.CorpusPath,
             Status = RunStatus.Running,
-            SettingsJson = JsonSerializer.Serialize(m.Settings, new JsonSerializerOptions(JsonSerializerDefaults.Web)),
+            SettingsJson = RunSettingsStore.Serialize(m.Settings),
             CreatedAt = DateTime.UtcNow,
         }], context.CancellationToken);
         if (inserted == 1) await context.Publish(new RunStarted(m.RunId, m.Name), context.CancellationToken);
         // A redelivery: usually ingestion is under way or done. But the first attempt may have recorded the
         // run and then lost its publish (RabbitMQ went away in between), leaving the ingest unit missing or
         // pending with no message anywhere: dispatch it (again). Ingestion is idempotent.
-        var ingest = await coordinator.WorkStatusAsync(m.RunId, RunCoordinator.IngestStage, WorkKeys.Ingest(m.RunId), context.CancellationToken);
+        var ingest = await coordinator.WorkStatusAsync(m.RunId, Stages.Ingest, WorkKeys.Ingest(m.RunId), context.CancellationToken);
         if (ingest is null or WorkStatus.Pending)
         {
-            await coordinator.DispatchAsync(context, m.RunId, RunCoordinator.IngestStage, [new IngestCorpus(m.RunId, m.CorpusPath)], context.CancellationToken);
+            await coordinator.DispatchAsync(context, m.RunId, Stages.Ingest, [new IngestCorpus(m.RunId, m.CorpusPath)], context.CancellationToken);
         }
     }
 }

@@ -23,7 +23,6 @@ public sealed partial class RunSubmissionHandler(
     IDbContextFactory<RelevanceDbContext> factory,
     ILogger<RunSubmissionHandler> logger)
 {
-    public const string Stage = "search-evaluation";
 
     public async Task HandleAsync(EvaluateRunSubmission m, IPublishEndpoint publish, CancellationToken ct)
     {
@@ -54,7 +53,7 @@ public sealed partial class RunSubmissionHandler(
             {
                 db.Failures.Add(new Failure
                 {
-                    Stage = Stage, Subject = $"submission:{m.SubmissionId}", Reason = Truncate($"{m.System}: {string.Join("; ", errors.Take(5))}", 2000),
+                    Stage = Stages.SearchEvaluation, Subject = $"submission:{m.SubmissionId}", Reason = Truncate($"{m.System}: {string.Join("; ", errors.Take(5))}", 2000),
                     Detail = Truncate(string.Join('\n', errors), 8000), CreatedAt = DateTime.UtcNow,
                 });
                 await db.SaveChangesAsync(ct);

@@ -1,3 +1,4 @@
+using Relevance.Contracts;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -9,7 +10,6 @@ namespace Relevance.SearchEvaluation;
 
 public static class SearchEvaluationStage
 {
-    public const string Name = "search-evaluation";
 
     /// <summary>
     /// Registers search evaluation (pooling, grading, measures, history) and, when configuration selects the stage,
@@ -24,7 +24,7 @@ public static class SearchEvaluationStage
         builder.Services.TryAddSingleton<BenchmarkInputLoader>();
         builder.Services.TryAddSingleton<RunSubmissionHandler>();
         builder.Services.TryAddSingleton<SearchHistory>();
-        builder.AddStage(Name, x => x.AddConsumer<EvaluateRunSubmissionConsumer, EvaluateRunSubmissionConsumerDefinition>());
+        builder.AddStage(Stages.SearchEvaluation, x => x.AddConsumer<EvaluateRunSubmissionConsumer, EvaluateRunSubmissionConsumerDefinition>());
         return builder;
     }
 }

@@ -10,9 +10,6 @@ public sealed record StageRegistration(string Name, Action<IBusRegistrationConfi
 
 public static class StageSelection
 {
-    /// <summary>All stage names, in data-flow order.</summary>
-    public static readonly string[] All = ["pipeline", "ingest", "synthesis", "negatives", "teacher", "training", "evaluation", "labeling", "search-evaluation"];
-
     /// <summary>
     /// Whether this process runs the stage: <c>Stages</c> in configuration is a comma-separated list
     /// (or an array); empty or <c>all</c> means every stage (the embedded default).

@@ -1,3 +1,4 @@
+using Relevance.Contracts;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -10,7 +11,6 @@ namespace Relevance.Synthesis;
 
 public static class SynthesisStage
 {
-    public const string Name = "synthesis";
 
     /// <summary>
     /// The LLM query generator when <c>Llm:Endpoint</c> is set, otherwise the offline extractive one; and,
@@ -24,7 +24,7 @@ public static class SynthesisStage
                 ? ActivatorUtilities.CreateInstance<LlmQueryGenerator>(sp)
                 : new ExtractiveQueryGenerator());
         builder.Services.TryAddSingleton<QuerySynthesisService>();
-        builder.AddStage(Name, x => x.AddConsumer<SynthesizeQueriesConsumer, SynthesizeQueriesConsumerDefinition>());
+        builder.AddStage(Stages.Synthesis, x => x.AddConsumer<SynthesizeQueriesConsumer, SynthesizeQueriesConsumerDefinition>());
         return builder;
     }
 }

@@ -50,7 +50,6 @@ public sealed record PairWork(IReadOnlyList<PairToGrade> Pairs, IReadOnlyList<lo
 public sealed partial class PairScoringService(
     IDbContextFactory<RelevanceDbContext> factory, BulkWriter writer, IPairGrader grader, ILogger<PairScoringService> logger)
 {
-    public const string Stage = "teacher";
 
     public IPairGrader Grader => grader;
 
@@ -121,8 +120,8 @@ public sealed partial class PairScoringService(
         if (failures.Count > 0)
         {
             await using var db = await factory.CreateDbContextAsync(ct);
-            var recorded = await RunBookkeeping.RecordFailuresAsync(db, runId, Stage, failures, ct);
-            RelevanceTelemetry.Failures.Add(recorded, new System.Diagnostics.TagList { { "stage", Stage } });
+            var recorded = await RunBookkeeping.RecordFailuresAsync(db, runId, Stages.Teacher, failures, ct);
+            RelevanceTelemetry.Failures.Add(recorded, new System.Diagnostics.TagList { { "stage", Stages.Teacher } });
         }
         return (inserted, failures.Count);
     }

@@ -1,3 +1,4 @@
+using Relevance.Contracts;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -10,7 +11,6 @@ namespace Relevance.Teacher;
 
 public static class TeacherStage
 {
-    public const string Name = "teacher";
 
     /// <summary>
     /// Registers the teacher: the LLM grader when <c>Llm:Endpoint</c> is set, otherwise the offline
@@ -40,7 +40,7 @@ public static class TeacherStage
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton<TeacherBatchService>();
         builder.Services.TryAddSingleton<TeacherBatchStore>();
-        if (builder.AddStage(Name, x => x.AddConsumer<ScorePairsConsumer, ScorePairsConsumerDefinition>()))
+        if (builder.AddStage(Stages.Teacher, x => x.AddConsumer<ScorePairsConsumer, ScorePairsConsumerDefinition>()))
         {
             // Batch mode: claims pending batches, ingests the finished ones and publishes PairsScored.
             builder.Services.AddHostedService<TeacherBatchPoller>();

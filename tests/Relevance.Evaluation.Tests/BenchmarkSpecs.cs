@@ -1,3 +1,4 @@
+using Relevance.Contracts;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Relevance.Data.Entities;
@@ -47,7 +48,7 @@ public sealed class When_importing_and_evaluating_on_a_benchmark
         await using var db = backend.CreateDbContext();
         Assert.Equal(1, await db.BenchmarkSets.CountAsync());
         Assert.Equal(rows.Count, await db.BenchmarkJudgments.CountAsync());
-        Assert.Equal(2, await db.Failures.CountAsync(f => f.Stage == EvaluationStage.Name));
+        Assert.Equal(2, await db.Failures.CountAsync(f => f.Stage == Stages.Evaluation));
     }
 
     [SkippableFact]

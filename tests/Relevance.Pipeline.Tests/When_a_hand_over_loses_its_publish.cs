@@ -130,7 +130,7 @@ public sealed class When_a_hand_over_loses_its_publish
         // Once ingestion is done, a further redelivery dispatches nothing.
         await using (var db = backend.CreateDbContext())
         {
-            await db.Set<RunWorkItem>().Where(w => w.RunId == runId && w.Stage == RunCoordinator.IngestStage).ExecuteUpdateAsync(u => u.SetProperty(w => w.Status, WorkStatus.Done));
+            await db.Set<RunWorkItem>().Where(w => w.RunId == runId && w.Stage == Stages.Ingest).ExecuteUpdateAsync(u => u.SetProperty(w => w.Status, WorkStatus.Done));
         }
         await bus.Publish(new StartRun(runId, "handover", "/nowhere", new RunSettings()));
         await consumed.WaitAsync<StartRun>(m => m.RunId == runId, 2, "the second start handled");
@@ -152,7 +152,7 @@ public sealed class When_a_hand_over_loses_its_publish
     private static RunWorkItem Gate(Guid runId, string gate) => new()
     {
         RunId = runId,
-        Stage = RunCoordinator.GateStage,
+        Stage = Stages.Gate,
         Key = gate,
         Status = WorkStatus.Done,
         CreatedAt = DateTime.UtcNow,

@@ -89,7 +89,7 @@ public sealed class When_a_run_cannot_progress(ITestOutputHelper output)
         output.WriteLine(done.Summary);
         await using var db = backend.CreateDbContext();
         var run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId);
-        var reason = await db.Failures.AsNoTracking().Where(f => f.RunId == runId && f.Stage == RunCoordinator.PipelineStageName).Select(f => f.Reason).SingleAsync();
+        var reason = await db.Failures.AsNoTracking().Where(f => f.RunId == runId && f.Stage == Stages.Pipeline).Select(f => f.Reason).SingleAsync();
         Assert.Equal("failed: " + reason, done.Summary);
         return (run, reason);
     }

@@ -1,3 +1,4 @@
+using Relevance.Contracts;
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
@@ -228,7 +229,7 @@ public sealed class BenchLabelingCommand : AsyncCommand<BenchLabelingCommand.Set
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "relevance-bench", ContentRootPath = AppContext.BaseDirectory, Args = [] });
         var settings = new Dictionary<string, string?>
         {
-            ["Stages"] = LabelingStage.Name,
+            ["Stages"] = Stages.Labeling,
             ["Slm:MaxLength"] = maxLength.ToString(CultureInfo.InvariantCulture),
             // The row's own precision: the worker must not quantize the fp32 row's version on its own (Slm:Precision=Auto).
             ["Slm:Precision"] = version.Metadata.Precision == "int8" ? nameof(SlmPrecision.Int8) : nameof(SlmPrecision.Fp32),

@@ -1,3 +1,4 @@
+using Relevance.Contracts;
 using System.ComponentModel;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -67,7 +68,7 @@ public sealed class IngestCommand : AsyncCommand<IngestCommand.Settings>
         AnsiConsole.Write(table);
 
         await using var db = await host.Services.GetRequiredService<IDbContextFactory<RelevanceDbContext>>().CreateDbContextAsync(cancellationToken);
-        var failures = await db.Failures.Where(f => f.RunId == runId && f.Stage == IngestStage.Name).OrderBy(f => f.Subject).ToListAsync(cancellationToken);
+        var failures = await db.Failures.Where(f => f.RunId == runId && f.Stage == Stages.Ingest).OrderBy(f => f.Subject).ToListAsync(cancellationToken);
         if (failures.Count > 0)
         {
             var list = new Table().AddColumns("file", "reason");

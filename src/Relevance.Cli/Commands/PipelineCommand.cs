@@ -42,7 +42,8 @@ public sealed class PipelineCommand : AsyncCommand<PipelineCommand.Settings>
         public int MaxSeeds { get; init; } = 160;
 
         [CommandOption("--negatives <N>")]
-        public int Negatives { get; init; } = 7;
+        [Description("Hard negatives per query (default: Negatives:NegativesPerQuery, 7)")]
+        public int? Negatives { get; init; }
 
         [CommandOption("--epochs <N>")]
         public int Epochs { get; init; } = 1;
@@ -145,7 +146,7 @@ public sealed class PipelineCommand : AsyncCommand<PipelineCommand.Settings>
     /// <summary>Same corpus, name and settings → the same run, so running the command again resumes it.</summary>
     internal static Guid RunIdentity(string corpus, string name, RunSettings settings)
     {
-        var key = $"{corpus}|{name}|{JsonSerializer.Serialize(settings)}";
+        var key = $"{corpus}|{name}|{RunSettingsStore.Serialize(settings)}";
         return new Guid(SHA256.HashData(Encoding.UTF8.GetBytes(key)).AsSpan(0, 16));
     }
 
@@ -153,7 +154,7 @@ public sealed class PipelineCommand : AsyncCommand<PipelineCommand.Settings>
     {
         var factory = services.GetRequiredService<IDbContextFactory<RelevanceDbContext>>();
         var coordinator = services.GetRequiredService<RunCoordinator>();
-        string[] stages = ["ingest", "synthesis", "negatives", "teacher", "training", "labeling"];
+        var stages = Stages.OfARun;
         await AnsiConsole.Progress()
             .AutoClear(false)
             .HideCompleted(false)
@@ -178,7 +179,7 @@ public sealed class PipelineCommand : AsyncCommand<PipelineCommand.Settings>
                     var training = await db.TrainingRequests.AsNoTracking().Where(r => r.RunId == runId).OrderByDescending(r => r.CreatedAt).FirstOrDefaultAsync(ct);
                     if (training is not null)
                     {
-                        var t = tasks["training"];
+                        var t = tasks[Stages.Training];
                         if (!t.IsStarted) t.StartTask();
                         t.MaxValue = 1;
                         t.Value = training.Status == TrainingStatus.Completed ? 1 : Math.Clamp(training.Progress, 0, 0.99);
@@ -187,7 +188,7 @@ public sealed class PipelineCommand : AsyncCommand<PipelineCommand.Settings>
                     var job = await db.LabelJobs.AsNoTracking().Where(j => j.RunId == runId).OrderByDescending(j => j.CreatedAt).FirstOrDefaultAsync(ct);
                     if (job is not null && job.Total > 0)
                     {
-                        var t = tasks["labeling"];
+                        var t = tasks[Stages.Labeling];
                         if (!t.IsStarted) t.StartTask();
                         t.MaxValue = job.Total;
                         t.Value = job.Completed;

@@ -1,3 +1,4 @@
+using Relevance.Contracts;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Relevance.Data;
@@ -53,7 +54,7 @@ internal static class RunSummary
         counts.AddRow("status", run.Status.ToString());
         if (run.Status == Data.Entities.RunStatus.Failed)
         {
-            var reason = await db.Failures.AsNoTracking().Where(f => f.RunId == runId && f.Stage == RunCoordinator.PipelineStageName)
+            var reason = await db.Failures.AsNoTracking().Where(f => f.RunId == runId && f.Stage == Stages.Pipeline)
                 .OrderBy(f => f.Id).Select(f => f.Reason).FirstOrDefaultAsync(ct);
             counts.AddRow("why it failed", Markup.Escape(reason ?? "not recorded"));
         }
@@ -89,7 +90,7 @@ internal static class RunSummary
             var teacher = await judged.Select(j => j.Teacher).FirstAsync(ct);
             if (span > 0) measured = Relevance.Teacher.TeacherCostModel.Measured(teacher, times.Count, tokensIn, tokensOut, cost, span);
         }
-        var pairs = await (from p in db.Pairs where p.RunId == runId && p.Split == "heldout"
+        var pairs = await (from p in db.Pairs where p.RunId == runId && p.Split == PairSplit.HeldOut
                            join q in db.Queries on p.QueryId equals q.Id
                            join s in db.Passages on p.PassageId equals s.Id
                            select new { Query = q.Text, Passage = s.Text }).ToListAsync(ct);

@@ -77,7 +77,7 @@ public sealed class Pair
     public int? Bm25Rank { get; set; }
     public double? Bm25Score { get; set; }
     /// <summary>train or heldout: held-out pairs are labeled by the SLM and compared with the teacher.</summary>
-    public string Split { get; set; } = "train";
+    public string Split { get; set; } = Contracts.PairSplit.Train;
 }
 
 public sealed class TeacherJudgment

@@ -1,3 +1,4 @@
+using Relevance.Contracts;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -164,7 +165,7 @@ public sealed partial class BenchmarkImporter(IDbContextFactory<RelevanceDbConte
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         foreach (var p in problems.Take(MaxRecordedProblems))
         {
-            db.Failures.Add(new Failure { Stage = EvaluationStage.Name, Subject = $"benchmark import {source}", Reason = p, CreatedAt = DateTime.UtcNow });
+            db.Failures.Add(new Failure { Stage = Stages.Evaluation, Subject = $"benchmark import {source}", Reason = p, CreatedAt = DateTime.UtcNow });
         }
         await db.SaveChangesAsync(ct);
     }

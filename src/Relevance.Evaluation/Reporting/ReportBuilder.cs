@@ -1,3 +1,4 @@
+using Relevance.Contracts;
 using Relevance.Teacher;
 using Relevance.Slm;
 using System.Globalization;
@@ -130,7 +131,7 @@ public sealed class ReportBuilder(IDbContextFactory<RelevanceDbContext> dbFactor
                            orderby b.Id select new { b.Query, b.Passage }).Take(2000).ToListAsync(ct);
         if (bench.Count > 0) return [.. bench.Select(b => (b.Query, b.Passage))];
         if (runId is null) return [];
-        var held = await (from p in db.Pairs where p.RunId == runId && p.Split == "heldout"
+        var held = await (from p in db.Pairs where p.RunId == runId && p.Split == PairSplit.HeldOut
                           join q in db.Queries on p.QueryId equals q.Id
                           join s in db.Passages on p.PassageId equals s.Id
                           select new { Query = q.Text, Passage = s.Text }).Take(2000).ToListAsync(ct);

@@ -44,7 +44,7 @@ public sealed class PoolLabelerResolver(
                 .OrderByDescending(m => m.PromotedAt).FirstOrDefaultAsync(ct)
                 ?? throw new LabelerUnavailableException(
                     "--labeler current: no model version is promoted in this database, so there is no current SLM to label with. " +
-                    "Promote one through the evaluation gate (a pipeline run, or EvaluateModelVersion), or name a labeler: a model version id, " +
+                    "Promote one through the evaluation gate (a pipeline run, or `relevance models gate`), or name a labeler: a model version id, " +
                     "sha256 prefix or directory, 'base' for the packaged encoder zero-shot, or teacher:NAME.");
         }
         else

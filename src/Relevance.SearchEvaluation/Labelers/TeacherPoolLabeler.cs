@@ -92,7 +92,7 @@ public sealed class TeacherPoolLabeler(string teacher, IPairGrader? live, IDbCon
             await using (var db = await factory.CreateDbContextAsync(ct))
             {
                 judged = await db.TeacherJudgments.CountAsync(j => j.RunId == runId && j.Teacher == live.Name && j.PromptVersion == live.PromptVersion, ct);
-                failed = await db.Failures.CountAsync(f => f.RunId == runId && f.Stage == PairScoringService.Stage && subjects.Contains(f.Subject), ct);
+                failed = await db.Failures.CountAsync(f => f.RunId == runId && f.Stage == Stages.Teacher && subjects.Contains(f.Subject), ct);
             }
             progress?.Report(new LabelingProgress(judged + failed, ids.Count));
             if (judged + failed >= ids.Count) break;
@@ -149,7 +149,7 @@ public sealed class TeacherPoolLabeler(string teacher, IPairGrader? live, IDbCon
             passageIds = await db.Passages.Where(p => p.RunId == runId).ToDictionaryAsync(p => p.ContentHash, p => p.Id, ct);
         }
         var rows = pairs.Select(p => (queryIds[ContentIds.Query(p.Query)], passageIds[ContentIds.Passage(p.Passage)])).Distinct()
-            .Select(k => new Pair { RunId = runId, QueryId = k.Item1, PassageId = k.Item2, Source = "pool", Split = "pool" }).ToList();
+            .Select(k => new Pair { RunId = runId, QueryId = k.Item1, PassageId = k.Item2, Source = "pool", Split = PairSplit.Pool }).ToList();
         await bulk.InsertIgnoreDuplicatesAsync(rows, ct);
         await using var check = await factory.CreateDbContextAsync(ct);
         var pairIds = await check.Pairs.Where(p => p.RunId == runId).ToDictionaryAsync(p => (p.QueryId, p.PassageId), p => p.Id, ct);

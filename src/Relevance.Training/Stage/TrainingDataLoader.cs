@@ -36,7 +36,7 @@ public sealed class TrainingDataLoader(IDbContextFactory<RelevanceDbContext> fac
                 from j in db.TeacherJudgments
                 where j.RunId == runId && j.Teacher == request.Teacher && j.PairId != null
                 join p in db.Pairs on j.PairId equals p.Id
-                where p.Split == "train"
+                where p.Split == PairSplit.Train
                 join q in db.Queries on p.QueryId equals q.Id
                 join s in db.Passages on p.PassageId equals s.Id
                 orderby j.Id

@@ -1,3 +1,4 @@
+using Relevance.Contracts;
 using Microsoft.EntityFrameworkCore;
 using Relevance.Data;
 using Relevance.Data.Entities;
@@ -123,7 +124,7 @@ public sealed class TrainingRequestStore(IDbContextFactory<RelevanceDbContext> f
         db.Failures.Add(new Failure
         {
             RunId = request.RunId,
-            Stage = "training",
+            Stage = Stages.Training,
             Subject = $"TrainModelVersion:{requestId}#attempt{request.Attempts}",
             Reason = (error.Split('\n')[0] is var first && first.Length > 2000 ? first[..2000] : first),
             Detail = request.Error,

@@ -50,7 +50,7 @@ public sealed partial class TrainingWorker(IServiceProvider services, TrainingRe
                         // Failed for good: the run that asked for it cannot progress, and must hear so rather than wait.
                         try
                         {
-                            await services.GetRequiredService<MassTransit.IBus>().Publish(new Contracts.StageFailed(request.RunId, "training", nameof(Contracts.TrainModelVersion),
+                            await services.GetRequiredService<MassTransit.IBus>().Publish(new Contracts.StageFailed(request.RunId, Contracts.Stages.Training, nameof(Contracts.TrainModelVersion),
                                 $"{ex.GetType().Name}: {ex.Message} (after {request.Attempts} attempt(s))", Contracts.WorkKeys.Training(request.Id)), CancellationToken.None);
                         }
                         catch (Exception publishEx)
