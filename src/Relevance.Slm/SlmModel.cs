@@ -156,20 +156,7 @@ public sealed class SlmModel : IDisposable
     {
         var seq = inputs[indices[^1]].Length;
         var n = indices.Length;
-        var ids = new long[n * seq];
-        var mask = new long[n * seq];
-        var types = new long[n * seq];
-        if (Tokenizer.PadTokenId != 0) Array.Fill(ids, Tokenizer.PadTokenId);
-        for (var b = 0; b < n; b++)
-        {
-            var input = inputs[indices[b]];
-            for (var t = 0; t < input.Length; t++)
-            {
-                ids[b * seq + t] = input.InputIds[t];
-                mask[b * seq + t] = 1;
-                types[b * seq + t] = input.TokenTypeIds[t];
-            }
-        }
+        var (ids, mask, types) = PaddedBatch.Build(inputs, indices, seq, Tokenizer.PadTokenId);
         long[] shape = [n, seq];
         using var idsValue = OrtValue.CreateTensorValueFromMemory(ids, shape);
         using var maskValue = OrtValue.CreateTensorValueFromMemory(mask, shape);

@@ -532,20 +532,7 @@ public sealed class DistillationTrainer
     {
         var seq = batch.Max(i => inputs[i].Length);
         var n = batch.Length;
-        var ids = new long[n * seq];
-        var mask = new long[n * seq];
-        var types = new long[n * seq];
-        if (_tokenizer.PadTokenId != 0) Array.Fill(ids, _tokenizer.PadTokenId);
-        for (var b = 0; b < n; b++)
-        {
-            var input = inputs[batch[b]];
-            for (var t = 0; t < input.Length; t++)
-            {
-                ids[b * seq + t] = input.InputIds[t];
-                mask[b * seq + t] = 1;
-                types[b * seq + t] = input.TokenTypeIds[t];
-            }
-        }
+        var (ids, mask, types) = PaddedBatch.Build(inputs, batch, seq, _tokenizer.PadTokenId);
         long[] shape = [n, seq];
         return (tensor(ids, shape), tensor(mask, shape), tensor(types, shape));
     }
