@@ -1,8 +1,8 @@
-using Relevance.Contracts;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Relevance.Contracts;
 using Relevance.Evaluation.Benchmarks;
 using Relevance.Evaluation.Reporting;
 using Relevance.ServiceDefaults;
@@ -11,7 +11,6 @@ namespace Relevance.Evaluation;
 
 public static class EvaluationStage
 {
-
     /// <summary>Registers the evaluation stage's services and, when configuration selects the stage, its consumers.</summary>
     public static IHostApplicationBuilder AddEvaluation(this IHostApplicationBuilder builder)
     {

@@ -1,4 +1,3 @@
-using Relevance.Contracts;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
@@ -6,6 +5,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Relevance.Contracts;
 using Relevance.Data;
 using Relevance.Data.Entities;
 using Relevance.Ingest.Reading;

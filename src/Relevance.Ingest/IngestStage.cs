@@ -1,8 +1,8 @@
-using Relevance.Contracts;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Relevance.Contracts;
 using Relevance.Ingest.Reading;
 using Relevance.ServiceDefaults;
 
@@ -10,7 +10,6 @@ namespace Relevance.Ingest;
 
 public static class IngestStage
 {
-
     /// <summary>Registers the ingest stage's services and, when configuration selects the stage, its consumers.</summary>
     public static IHostApplicationBuilder AddIngest(this IHostApplicationBuilder builder)
     {

@@ -1,8 +1,8 @@
-using Relevance.Contracts;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Relevance.Contracts;
 using Relevance.Evaluation.Scoring;
 using Relevance.ServiceDefaults;
 using Relevance.Slm;
@@ -11,7 +11,6 @@ namespace Relevance.Labeling;
 
 public static class LabelingStage
 {
-
     /// <summary>Registers the labeling stage's services and, when configuration selects the stage, its consumers.</summary>
     public static IHostApplicationBuilder AddLabeling(this IHostApplicationBuilder builder)
     {

@@ -1,9 +1,9 @@
-using Relevance.Contracts;
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Relevance.Contracts;
 using Relevance.Data;
 using Relevance.Data.Entities;
 using Relevance.ServiceDefaults;

@@ -1,15 +1,14 @@
-using Relevance.Contracts;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Relevance.Contracts;
 using Relevance.ServiceDefaults;
 
 namespace Relevance.Negatives;
 
 public static class NegativesStage
 {
-
     /// <summary>Registers the negatives stage's services and, when configuration selects the stage, its consumers.</summary>
     public static IHostApplicationBuilder AddNegatives(this IHostApplicationBuilder builder)
     {

@@ -1,7 +1,7 @@
-using Relevance.Contracts;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Relevance.Contracts;
 using Relevance.Evaluation;
 using Relevance.Ingest;
 using Relevance.Labeling;
@@ -16,7 +16,6 @@ namespace Relevance.Pipeline;
 
 public static class PipelineStage
 {
-
     /// <summary>The run coordinator: records runs and hands each to the first stage.</summary>
     public static IHostApplicationBuilder AddPipeline(this IHostApplicationBuilder builder)
     {

@@ -19,7 +19,6 @@ public sealed partial class RunCoordinator(
     BulkWriter writer,
     ILogger<RunCoordinator> logger)
 {
-
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public async Task<RunSettings> SettingsAsync(Guid runId, CancellationToken ct)
@@ -208,8 +207,6 @@ public sealed partial class RunCoordinator(
         await publish.Publish(new RunCompleted(runId, "failed: " + reason), ct);
         return true;
     }
-
-    /// <summary>The stage name of the pipeline's own failure rows (a run that could not progress).</summary>
 
     /// <summary>Why nothing came out of the work so far: per-stage counts and the first recorded failure.</summary>
     public async Task<string> ExplainAsync(Guid runId, CancellationToken ct)

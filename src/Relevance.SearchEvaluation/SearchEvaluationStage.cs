@@ -1,8 +1,8 @@
-using Relevance.Contracts;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Relevance.Contracts;
 using Relevance.SearchEvaluation.Labelers;
 using Relevance.ServiceDefaults;
 
@@ -10,7 +10,6 @@ namespace Relevance.SearchEvaluation;
 
 public static class SearchEvaluationStage
 {
-
     /// <summary>
     /// Registers search evaluation (pooling, grading, measures, history) and, when configuration selects the stage,
     /// the consumer of <see cref="Contracts.EvaluateRunSubmission"/>. It labels through the labeling and teacher

@@ -1,9 +1,9 @@
-using Relevance.Contracts;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Relevance.Contracts;
 using Relevance.Llm;
 using Relevance.ServiceDefaults;
 
@@ -11,7 +11,6 @@ namespace Relevance.Synthesis;
 
 public static class SynthesisStage
 {
-
     /// <summary>
     /// The LLM query generator when <c>Llm:Endpoint</c> is set, otherwise the offline extractive one; and,
     /// when configuration selects the stage, <see cref="SynthesizeQueriesConsumer"/>.

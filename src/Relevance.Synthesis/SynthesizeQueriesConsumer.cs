@@ -30,7 +30,6 @@ public sealed class SynthesizeQueriesConsumerDefinition : ConsumerDefinition<Syn
 /// </summary>
 public sealed class QuerySynthesisService(IDbContextFactory<RelevanceDbContext> factory, BulkWriter writer, IQueryGenerator generator)
 {
-
     public async Task<QueriesSynthesized> SynthesizeAsync(Guid runId, long passageId, int count, CancellationToken ct)
     {
         using var activity = RelevanceTelemetry.Source.StartActivity("synthesis.synthesize-queries");

@@ -1,9 +1,9 @@
-using Relevance.Contracts;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Relevance.Contracts;
 using Relevance.Llm;
 using Relevance.ServiceDefaults;
 
@@ -11,7 +11,6 @@ namespace Relevance.Teacher;
 
 public static class TeacherStage
 {
-
     /// <summary>
     /// Registers the teacher: the LLM grader when <c>Llm:Endpoint</c> is set, otherwise the offline
     /// embedding grader (over whatever <see cref="ITextEmbedder"/> is registered; by default the

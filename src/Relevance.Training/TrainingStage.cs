@@ -1,9 +1,9 @@
-using Relevance.Contracts;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Relevance.Contracts;
 using Relevance.ServiceDefaults;
 using Relevance.Training.Stage;
 
@@ -11,7 +11,6 @@ namespace Relevance.Training;
 
 public static class TrainingStage
 {
-
     /// <summary>
     /// Registers the training stage: the consumer that records <c>TrainModelVersion</c> requests and, in
     /// processes that run the stage, the worker that claims and trains them.

@@ -1,5 +1,5 @@
-using Relevance.Contracts;
 using Xunit;
+using Relevance.Contracts;
 
 namespace Relevance.Data.Tests;
 

@@ -1,4 +1,3 @@
-using Relevance.Contracts;
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
@@ -9,6 +8,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Relevance.Contracts;
 using Relevance.Data;
 using Relevance.Data.Entities;
 using Relevance.Labeling;

@@ -1,7 +1,7 @@
-using Relevance.Contracts;
 using System.ComponentModel;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Relevance.Contracts;
 using Relevance.Data;
 using Relevance.Data.Entities;
 using Relevance.Ingest;

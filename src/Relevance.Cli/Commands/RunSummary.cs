@@ -1,6 +1,6 @@
-using Relevance.Contracts;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Relevance.Contracts;
 using Relevance.Data;
 using Relevance.Data.Entities;
 using Relevance.Pipeline;

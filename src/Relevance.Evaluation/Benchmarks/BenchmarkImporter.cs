@@ -1,10 +1,10 @@
-using Relevance.Contracts;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using Relevance.Contracts;
 using Relevance.Data;
 using Relevance.Data.Entities;
 

@@ -1,5 +1,5 @@
-using Relevance.Contracts;
 using Microsoft.EntityFrameworkCore;
+using Relevance.Contracts;
 using Relevance.Data;
 using Relevance.Data.Entities;
 
