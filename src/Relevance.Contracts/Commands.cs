@@ -28,11 +28,19 @@ public sealed record TrainModelVersion(Guid RequestId, Guid? RunId, string Teach
 /// <summary>A pairs file (<c>{qid, query, pid, passage}</c> per line) and its teacher's labels (TREC qrels).</summary>
 public sealed record TrainingFiles(string Pairs, string TeacherLabels);
 
-/// <summary>Creates a label job from a JSONL file or a run's pairs and fans it out as <see cref="LabelPair"/> messages.</summary>
+/// <summary>Creates a label job from a JSONL file or a run's pairs and fans it out as <see cref="LabelPairs"/> messages.</summary>
 public sealed record StartLabelJob(Guid JobId, string Name, string? InputPath, Guid? RunId, Guid? ModelVersionId);
 
-/// <summary>One pair to label; batched by the labeling consumer.</summary>
-public sealed record LabelPair(Guid JobId, Guid ModelVersionId, string Qid, string Query, string Pid, string Passage);
+/// <summary>
+/// A chunk of one job's pairs to label (<c>Labeling:PairsPerMessage</c> of them); the labeling consumer batches chunks.
+/// A chunk rather than one message per pair: the broker's and the bus's cost is per message, and on shared cores
+/// it came out of inference (about 2 ms of broker CPU per message against 8.5 ms of model time per pair).
+/// Each pair's grade still depends on that pair alone.
+/// </summary>
+public sealed record LabelPairs(Guid JobId, Guid ModelVersionId, IReadOnlyList<PairToLabel> Pairs);
+
+/// <summary>One pair of a <see cref="LabelPairs"/> chunk.</summary>
+public sealed record PairToLabel(string Qid, string Query, string Pid, string Passage);
 
 /// <summary>
 /// Evaluates one run of a search system (continuous offline evaluation). Plain JSON on the

@@ -13,7 +13,7 @@ namespace Relevance.Labeling;
 public sealed record LabelJobCreated(Guid JobId, Guid ModelVersionId, int Pairs, int BadLines, int Duplicates, IReadOnlyList<PairLineError> Errors);
 
 /// <summary>
-/// Creates a label job and fans it out as <see cref="LabelPair"/> messages. The job's model version is
+/// Creates a label job and fans it out as <see cref="LabelPairs"/> chunks. The job's model version is
 /// fixed here (the one asked for, else the currently promoted one, else the base encoder) and travels in
 /// every message, so one job never mixes versions even when another is promoted mid-job.
 /// </summary>
@@ -97,10 +97,10 @@ public sealed partial class LabelJobPublisher(
         LogPublishing(jobId, pairs.Count, job.ModelVersionId, errors.Count, duplicates);
 
         // Republishing after a crash is safe: labels are unique per (job, qid, pid).
-        var chunk = options.Value.PublishChunk;
-        for (var start = 0; start < pairs.Count; start += chunk)
+        var chunks = pairs.Chunk(options.Value.PairsPerMessage)
+            .Select(c => new LabelPairs(jobId, job.ModelVersionId, [.. c.Select(p => new PairToLabel(p.Qid, p.Query, p.Pid, p.Passage))]));
+        foreach (var messages in chunks.Chunk(options.Value.PublishChunk))
         {
-            var messages = pairs.Skip(start).Take(chunk).Select(p => new LabelPair(jobId, job.ModelVersionId, p.Qid, p.Query, p.Pid, p.Passage)).ToList();
             await publish.PublishBatch(messages, ct);
         }
         if (pairs.Count == 0) await writer.UpdateProgressAsync(jobId, publish, ct);

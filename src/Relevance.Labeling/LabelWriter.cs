@@ -11,17 +11,18 @@ using Relevance.Slm;
 namespace Relevance.Labeling;
 
 /// <summary>
-/// The labeling stage's work for one batch of messages: score each model version's pairs (bucketed by
+/// The labeling stage's work for one batch of chunks: score each model version's pairs (bucketed by
 /// length inside the scorer), write the labels in one bulk insert that ignores pairs already labeled
 /// (redelivery), bring each touched job's progress up to date, and publish <see cref="LabelJobCompleted"/>
 /// for a job that this batch completed — once, guarded by a conditional update.
 /// </summary>
 public sealed partial class LabelWriter(ScorerCache cache, BulkWriter bulk, IDbContextFactory<RelevanceDbContext> factory, ILogger<LabelWriter> logger)
 {
-    public async Task<int> LabelAsync(IReadOnlyList<LabelPair> messages, IPublishEndpoint publish, CancellationToken ct)
+    public async Task<int> LabelAsync(IReadOnlyList<LabelPairs> chunks, IPublishEndpoint publish, CancellationToken ct)
     {
-        // A redelivered message can sit in the same batch as its first copy: score each pair once.
-        var unique = messages.DistinctBy(m => (m.JobId, m.Qid, m.Pid)).ToList();
+        // A redelivered chunk can sit in the same batch as its first copy: score each pair once.
+        var unique = chunks.SelectMany(c => c.Pairs.Select(p => (c.JobId, c.ModelVersionId, p.Qid, p.Query, p.Pid, p.Passage)))
+            .DistinctBy(m => (m.JobId, m.Qid, m.Pid)).ToList();
         var labels = new List<Label>(unique.Count);
         foreach (var group in unique.GroupBy(m => m.ModelVersionId))
         {

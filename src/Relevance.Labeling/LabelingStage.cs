@@ -25,7 +25,7 @@ public static class LabelingStage
 
         builder.AddStage(Stages.Labeling, x =>
         {
-            x.AddConsumer<LabelPairConsumer, LabelPairConsumerDefinition>();
+            x.AddConsumer<LabelPairsConsumer, LabelPairsConsumerDefinition>();
             x.AddConsumer<StartLabelJobConsumer, StartLabelJobConsumerDefinition>();
             x.AddConsumer<ModelVersionPromotedConsumer, ModelVersionPromotedConsumerDefinition>();
         });

@@ -6,7 +6,7 @@ using Relevance.Slm;
 namespace Relevance.Labeling;
 
 /// <summary>
-/// A loaded model version, the gate that serialises its ONNX Runtime calls, and a count of its users. The cache
+/// A loaded model version, the gate that bounds its scoring calls in flight, and a count of its users. The cache
 /// holds one reference while the version is cached and every call holds one while it runs, so evicting a version
 /// that is still scoring (possible whenever <see cref="LabelingOptions.ConcurrentInferences"/> > 1, or between a
 /// caller's lease and its call) disposes the session only when the last user lets it go.
@@ -23,7 +23,7 @@ public sealed class LoadedScorer(OnnxRelevanceScorer scorer, Guid versionId, int
     /// <summary>True once the last reference is gone and the session disposed.</summary>
     public bool IsDisposed => Volatile.Read(ref _references) == 0;
 
-    /// <summary>Tokenizes, then scores under the gate: ONNX Runtime already uses every core, so two calls at once only contend.</summary>
+    /// <summary>Tokenizes, then scores under the gate (<see cref="LabelingOptions.ConcurrentInferences"/> calls in flight).</summary>
     public async Task<IReadOnlyList<PairScore>> ScoreAsync(IReadOnlyList<ScoringPair> pairs, CancellationToken ct)
     {
         if (!TryAcquire()) throw new ObjectDisposedException(nameof(LoadedScorer), $"Model version {versionId} was evicted; lease it from the cache again.");

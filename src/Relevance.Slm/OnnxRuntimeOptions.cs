@@ -63,7 +63,8 @@ public sealed class OnnxRuntimeOptions
     public const int DefaultCpuBatchTokens = 512;
 
     /// <summary>
-    /// ONNX Runtime calls run side by side within one scoring call, each on its own thread. Null (the default): on the
+    /// ONNX Runtime calls run side by side, each on one of the model's own threads, taken in arrival order from every scoring
+    /// call in flight. Null (the default): on the
     /// CPU one per core (or per <see cref="IntraOpThreads"/> threads when those are set), each call single-threaded; 1 on
     /// CUDA. Token-budget calls are small (a few pairs), and splitting each operator of a small call over two threads costs
     /// a barrier per operator; worse, when the bus or the database takes one core for a moment, the other thread waits at

@@ -12,6 +12,7 @@ public sealed class SlmModel : IDisposable
     private readonly InferenceSession _session;
     private readonly bool _hasTokenTypes;
     private readonly string _output;
+    private readonly RunQueue? _runs;
 
     private SlmModel(InferenceSession session, PairTokenizer tokenizer, ModelMetadata metadata, string sha256, string provider, int batchSize, int maxBatchTokens, int parallelRuns)
     {
@@ -45,6 +46,7 @@ public sealed class SlmModel : IDisposable
         }
         Thresholds = metadata.ThresholdsFor(Kind);
         Relevance.Slm.Pooling.Validate(metadata.Pooling);
+        if (ParallelRuns > 1) _runs = new RunQueue(ParallelRuns, metadata.Name);
     }
 
     public PairTokenizer Tokenizer { get; }
@@ -56,7 +58,7 @@ public sealed class SlmModel : IDisposable
     public int BatchSize { get; }
     /// <summary>Padded tokens (pairs × the batch's longest) per ONNX Runtime call; 0: <see cref="BatchSize"/> pairs.</summary>
     public int MaxBatchTokens { get; }
-    /// <summary>ONNX Runtime calls of one scoring call that run side by side (<see cref="OnnxRuntimeOptions.ParallelRuns"/>).</summary>
+    /// <summary>ONNX Runtime calls that run side by side, on the model's own threads (<see cref="OnnxRuntimeOptions.ParallelRuns"/>).</summary>
     public int ParallelRuns { get; }
     public double[] Thresholds { get; }
 
@@ -146,8 +148,8 @@ public sealed class SlmModel : IDisposable
             start += count;
         }
         // A batch's output depends on its own inputs only, and each writes its own indices: the order the calls finish in changes nothing.
-        if (ParallelRuns > 1 && batches.Count > 1)
-            Parallel.ForEach(batches, new ParallelOptions { MaxDegreeOfParallelism = ParallelRuns }, indices => RunBatch(inputs, indices, consume));
+        if (_runs is not null)
+            _runs.RunAll(batches, indices => RunBatch(inputs, indices, consume));
         else
             foreach (var indices in batches) RunBatch(inputs, indices, consume);
     }
@@ -184,5 +186,9 @@ public sealed class SlmModel : IDisposable
         return n;
     }
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        _runs?.Dispose();
+        _session.Dispose();
+    }
 }

@@ -45,6 +45,8 @@ public static class Jobs
         // Short inputs and few threads keep a CPU-only machine quick; the logic is the same at any length.
         config["Labeling:BaseMaxLength"] = "64";
         config["Labeling:BatchSize"] = "16";
+        // Chunks that do not divide the batch: a batch is made of several chunks, and a job's last chunk is short.
+        config["Labeling:PairsPerMessage"] = "7";
         config["Labeling:BatchTimeLimitMs"] = "100";
         config["Slm:IntraOpThreads"] = "1";
         config["Slm:ExecutionProvider"] = "Cpu";
@@ -74,10 +76,12 @@ public sealed class When_a_label_job_runs_through_rabbitmq_and_postgres
         }, j => j.Status == LabelJobStatus.Completed, TimeSpan.FromMinutes(3), "the job to complete");
         await Eventually.WaitAsync(() => Task.FromResult(CompletionProbe.Seen.GetValueOrDefault(jobId)), n => n >= 1, TimeSpan.FromSeconds(30), "the completion event");
 
-        // Redeliver a quarter of the job: nothing may be labeled twice, nor completed twice.
-        var handled = consumed.Count<LabelPair>(p => p.JobId == jobId);
-        await busHandle.PublishBatch(pairs.Take(50).Select(p => new LabelPair(jobId, version.Id, p.Qid, p.Query, p.Pid, p.Passage)));
-        await consumed.WaitAsync<LabelPair>(p => p.JobId == jobId, handled + 50, "the redelivered pairs handled", TimeSpan.FromMinutes(1));
+        // Redeliver a quarter of the job, in chunks cut differently from the job's own: nothing may be labeled twice, nor completed twice.
+        var handled = consumed.Count<LabelPairs>(p => p.JobId == jobId);
+        Assert.Equal((200 + 6) / 7, handled);
+        var redelivered = pairs.Take(50).Chunk(6).Select(c => new LabelPairs(jobId, version.Id, [.. c.Select(p => new PairToLabel(p.Qid, p.Query, p.Pid, p.Passage))])).ToList();
+        await busHandle.PublishBatch(redelivered);
+        await consumed.WaitAsync<LabelPairs>(p => p.JobId == jobId, handled + redelivered.Count, "the redelivered chunks handled", TimeSpan.FromMinutes(1));
         // Any completion event the redelivery published is queued before this marker.
         var marker = Guid.NewGuid();
         await busHandle.Publish(new LabelJobCompleted(marker, version.Id, 0, 0));

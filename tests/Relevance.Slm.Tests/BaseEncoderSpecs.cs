@@ -202,6 +202,31 @@ public sealed class When_calls_run_side_by_side(BaseModelFixture fx) : IClassFix
     }
 
     [Fact]
+    public async Task Should_score_each_of_several_scoring_calls_in_flight_as_if_it_ran_alone()
+    {
+        // Calls in flight share the model's run threads in arrival order; their ONNX calls interleave, their results must not.
+        var pairs = Enumerable.Range(0, 90).Select(i => new ScoringPair($"q{i % 5}", i % 3 == 0 ? "expense report deadline" : "parental leave policy", $"p{i}",
+            string.Join(' ', Enumerable.Repeat(i % 2 == 0 ? "Submit expense reports with receipts within 30 days." : "Parents may take twelve weeks of paid leave.", 1 + i % 5)))).ToArray();
+        var jobs = pairs.Chunk(30).ToArray();
+        using var serial = SlmModel.Load(fx.Version, new OnnxSessionFactory(new OnnxRuntimeOptions { ExecutionProvider = ExecutionProvider.Cpu, IntraOpThreads = 1, ParallelRuns = 1, MaxBatchTokens = 100 }));
+        using var shared = SlmModel.Load(fx.Version, new OnnxSessionFactory(new OnnxRuntimeOptions { ExecutionProvider = ExecutionProvider.Cpu, IntraOpThreads = 1, ParallelRuns = 2, MaxBatchTokens = 100 }));
+        var alone = new List<IReadOnlyList<PairScore>>();
+        foreach (var job in jobs) alone.Add(await new OnnxRelevanceScorer(serial).ScoreAsync(job));
+
+        var together = await Task.WhenAll(jobs.Select(job => Task.Run(() => new OnnxRelevanceScorer(shared).ScoreAsync(job))));
+
+        for (var j = 0; j < jobs.Length; j++)
+        {
+            Assert.Equal(jobs[j].Length, together[j].Count);
+            for (var i = 0; i < jobs[j].Length; i++)
+            {
+                Assert.Equal(alone[j][i].Grade, together[j][i].Grade);
+                Assert.Equal(alone[j][i].Score, together[j][i].Score, 6);
+            }
+        }
+    }
+
+    [Fact]
     public void Should_run_one_single_threaded_call_per_core_on_the_CPU_and_one_call_on_CUDA()
     {
         var options = new OnnxRuntimeOptions();
