@@ -1,4 +1,5 @@
 using MassTransit;
+using MassTransit.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -46,15 +47,28 @@ public static class BusExtensions
             // No usage reports to MassTransit's servers: these machines have no network beyond the services.
             x.DisableUsageTelemetry();
             x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(messaging.EndpointPrefix, false));
-            foreach (var stage in stages) stage.AddConsumers(x);
+            var stageOfConsumer = new Dictionary<Type, string>();
+            foreach (var stage in stages)
+            {
+                var before = ConsumerTypes(x).ToHashSet();
+                stage.AddConsumers(x);
+                foreach (var type in ConsumerTypes(x).Where(t => !before.Contains(t))) stageOfConsumer[type] = stage.Name;
+            }
             configure?.Invoke(x);
 
-            x.AddConfigureEndpointsCallback((context, _, endpoint) =>
+            // A failure row names the stage (Contracts.Stages), not the queue it came through: queue names are the
+            // consumers' and the endpoint prefix's, and a stage has several.
+            Dictionary<string, string>? stageOfEndpoint = null;
+            x.AddConfigureEndpointsCallback((context, name, endpoint) =>
             {
                 var options = context.GetRequiredService<IOptions<MessagingOptions>>().Value;
+                stageOfEndpoint ??= context.GetServices<IConsumerRegistration>()
+                    .Where(r => stageOfConsumer.ContainsKey(r.Type))
+                    .GroupBy(r => r.GetDefinition(context).GetEndpointName(context.GetService<IEndpointNameFormatter>() ?? DefaultEndpointNameFormatter.Instance))
+                    .ToDictionary(g => g.Key, g => stageOfConsumer[g.First().Type]);
                 // Retries happen in the consume pipe; the error pipe runs once, after the last one.
                 endpoint.UseConsumeFilter(typeof(NoteFailedMessageFilter<>), context);
-                RecordFailureFilter.Configure(endpoint, context);
+                RecordFailureFilter.Configure(endpoint, context, stageOfEndpoint.GetValueOrDefault(name, name));
                 var intervals = RetryIntervals(options);
                 if (intervals.Length > 0) endpoint.UseMessageRetry(r => r.Intervals(intervals));
             });
@@ -81,6 +95,10 @@ public static class BusExtensions
         });
         return builder;
     }
+
+    private static IEnumerable<Type> ConsumerTypes(IServiceCollection services) =>
+        services.Where(d => d.ServiceType == typeof(IConsumerRegistration) && d.ImplementationInstance is IConsumerRegistration)
+            .Select(d => ((IConsumerRegistration)d.ImplementationInstance!).Type);
 
     /// <summary>
     /// Immediate retries first (zero delay), then exponential back-off capped at the maximum. One

@@ -51,7 +51,7 @@ public sealed class NoteFailedMessageFilter<T> : IFilter<ConsumeContext<T>> wher
 /// stage and the reason, counts it, publishes <see cref="StageFailed"/>, then lets MassTransit
 /// generate the fault and move the message to the <c>_error</c> queue. Nothing is silently dropped.
 /// </summary>
-public sealed partial class RecordFailureFilter(IServiceProvider services) : IFilter<ExceptionReceiveContext>
+public sealed partial class RecordFailureFilter(IServiceProvider services, string stage) : IFilter<ExceptionReceiveContext>
 {
     private readonly ILogger _logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<RecordFailureFilter>();
 
@@ -59,17 +59,17 @@ public sealed partial class RecordFailureFilter(IServiceProvider services) : IFi
     /// Replaces the endpoint's error pipe with: record, generate fault, move to the error queue; and its
     /// dead-letter pipe (a message no consumer of the endpoint takes) with: record, move to the skipped queue.
     /// </summary>
-    public static void Configure(IReceiveEndpointConfigurator endpoint, IServiceProvider services)
+    public static void Configure(IReceiveEndpointConfigurator endpoint, IServiceProvider services, string stage)
     {
         endpoint.ConfigureError(x =>
         {
-            x.UseFilter(new RecordFailureFilter(services));
+            x.UseFilter(new RecordFailureFilter(services, stage));
             x.UseFilter(new GenerateFaultFilter());
             x.UseFilter(new ErrorTransportFilter());
         });
         endpoint.ConfigureDeadLetter(x =>
         {
-            x.UseFilter(new RecordSkippedFilter(services));
+            x.UseFilter(new RecordSkippedFilter(services, stage));
             x.UseFilter(new DeadLetterTransportFilter());
         });
     }
@@ -77,7 +77,6 @@ public sealed partial class RecordFailureFilter(IServiceProvider services) : IFi
     public async Task Send(ExceptionReceiveContext context, IPipe<ExceptionReceiveContext> next)
     {
         var info = context.TryGetPayload<FailedMessageInfo>(out var noted) ? noted : null;
-        var stage = context.InputAddress is { } address ? address.AbsolutePath.Trim('/').Split('/').Last() : "unknown";
         var messageType = info?.MessageType ?? "unreadable message";
         var reason = Truncate($"{context.Exception.GetType().Name}: {context.Exception.Message}", 2000);
         LogFailed(stage, messageType, reason);
@@ -123,15 +122,15 @@ public sealed partial class RecordFailureFilter(IServiceProvider services) : IFi
 /// consumer takes (an envelope naming no message type we know) is counted and gets a failure row like a
 /// message that failed, before MassTransit moves it to the endpoint's <c>_skipped</c> queue.
 /// </summary>
-public sealed partial class RecordSkippedFilter(IServiceProvider services) : IFilter<ReceiveContext>
+public sealed partial class RecordSkippedFilter(IServiceProvider services, string stage) : IFilter<ReceiveContext>
 {
     private readonly ILogger _logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<RecordSkippedFilter>();
 
     public async Task Send(ReceiveContext context, IPipe<ReceiveContext> next)
     {
-        var stage = context.InputAddress is { } address ? address.AbsolutePath.Trim('/').Split('/').Last() : "unknown";
+        var queue = context.InputAddress is { } address ? address.AbsolutePath.Trim('/').Split('/').Last() : "unknown";
         var types = context.TryGetPayload<ConsumeContext>(out var consume) ? string.Join(", ", consume.SupportedMessageTypes) : "";
-        var reason = $"No consumer of '{stage}' takes this message (message types: {(types.Length == 0 ? "none named" : types)}); it was moved to {stage}_skipped.";
+        var reason = $"No consumer of '{queue}' takes this message (message types: {(types.Length == 0 ? "none named" : types)}); it was moved to {queue}_skipped.";
         LogSkipped(stage, reason);
         RelevanceTelemetry.Failures.Add(1, new TagList { { "stage", stage }, { "kind", "skipped" } });
         try

@@ -80,6 +80,30 @@ public sealed class When_a_command_flows_through_the_bus
         Assert.StartsWith("ExplodeForTest:", failure[0].Subject);
     }
 
+    [SkippableTheory]
+    [InlineData(Backend.RabbitMqPostgres)]
+    [InlineData(Backend.InMemorySqlite)]
+    public async Task Should_record_a_stage_consumer_failure_under_the_stage_name_not_the_queue_name(Backend kind)
+    {
+        await using var backend = await TestBackend.CreateAsync(kind);
+        backend.Configuration["Messaging:ImmediateRetries"] = "0";
+        backend.Configuration["Messaging:BackoffRetries"] = "0";
+        var host = await backend.StartHostAsync(b =>
+        {
+            b.Services.AddSingleton(new AttemptLog());
+            b.AddStage("blasting", x => x.AddConsumer<ExplodingStageConsumer>());
+        });
+        var runId = Guid.NewGuid();
+
+        await host.Services.GetRequiredService<IBus>().Publish(new ExplodeInStage(runId));
+
+        await using var db = backend.CreateDbContext();
+        var failure = Assert.Single(await Eventually.WaitAsync(
+            () => db.Failures.AsNoTracking().Where(f => f.RunId == runId).ToListAsync(), f => f.Count >= 1, what: "the failure row"));
+        Assert.Equal("blasting", failure.Stage);
+        Assert.StartsWith("ExplodeInStage:", failure.Subject);
+    }
+
     [SkippableFact]
     public async Task Should_count_a_message_no_consumer_takes_and_record_a_failure_like_a_dead_letter()
     {
@@ -115,6 +139,14 @@ public sealed class ExplodingConsumer(AttemptLog attempts) : IConsumer<ExplodeFo
         attempts.Add();
         throw new InvalidOperationException(context.Message.Reason);
     }
+}
+
+public sealed record ExplodeInStage(Guid RunId);
+
+/// <summary>Its queue is <c>exploding-stage</c>; the stage it is registered under is <c>blasting</c>.</summary>
+public sealed class ExplodingStageConsumer : IConsumer<ExplodeInStage>
+{
+    public Task Consume(ConsumeContext<ExplodeInStage> context) => throw new InvalidOperationException("boom in a stage");
 }
 
 public sealed class ErrorQueueProbe([FromKeyedServices("dead")] AttemptLog seen) : IConsumer<ExplodeForTest>
