@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Relevance.Contracts;
-using Relevance.Evaluation.Scoring;
 using Relevance.ServiceDefaults;
 using Relevance.Slm;
 
@@ -21,7 +20,6 @@ public static class LabelingStage
         builder.Services.TryAddSingleton<LabelWriter>();
         builder.Services.TryAddSingleton<LabelJobPublisher>();
         builder.Services.TryAddSingleton<LabelExporter>();
-        builder.Services.TryAddSingleton<IModelScorerFactory, OnnxModelScorerFactory>();
 
         builder.AddStage(Stages.Labeling, x =>
         {

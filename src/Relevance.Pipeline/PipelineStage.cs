@@ -2,15 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Relevance.Contracts;
-using Relevance.Evaluation;
-using Relevance.Ingest;
-using Relevance.Labeling;
-using Relevance.Negatives;
-using Relevance.SearchEvaluation;
 using Relevance.ServiceDefaults;
-using Relevance.Synthesis;
-using Relevance.Teacher;
-using Relevance.Training;
 
 namespace Relevance.Pipeline;
 
@@ -36,19 +28,4 @@ public static class PipelineStage
         });
         return builder;
     }
-
-    /// <summary>
-    /// Every stage's services; each registers its consumers only when the <c>Stages</c> setting selects
-    /// it, so one host runs any subset. Call before <see cref="BusExtensions.AddRelevanceBus"/>.
-    /// </summary>
-    public static IHostApplicationBuilder AddRelevanceStages(this IHostApplicationBuilder builder) =>
-        builder.AddPipeline()
-            .AddIngest()
-            .AddSynthesis()
-            .AddNegatives()
-            .AddTeacher()
-            .AddTraining()
-            .AddEvaluation()
-            .AddLabeling()
-            .AddSearchEvaluation();
 }

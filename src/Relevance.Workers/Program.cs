@@ -1,4 +1,4 @@
-using Relevance.Pipeline;
+using Relevance.Hosting;
 using Relevance.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Relevance.Contracts;
 using Relevance.Data.Entities;
+using Relevance.Hosting;
 using Relevance.Testing;
 using Xunit;
 

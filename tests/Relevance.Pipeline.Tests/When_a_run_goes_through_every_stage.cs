@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Relevance.Contracts;
 using Relevance.Data.Entities;
+using Relevance.Hosting;
 using Relevance.Testing;
 using Xunit;
 using Xunit.Abstractions;

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Relevance.Pipeline;
+using Relevance.Hosting;
 using Relevance.ServiceDefaults;
 using Relevance.Testing;
 using Xunit;

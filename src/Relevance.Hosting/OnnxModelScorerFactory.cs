@@ -1,8 +1,9 @@
 using Relevance.Data.Entities;
 using Relevance.Evaluation.Scoring;
+using Relevance.Labeling;
 using Relevance.Slm;
 
-namespace Relevance.Labeling;
+namespace Relevance.Hosting;
 
 /// <summary>
 /// Evaluation's view of a model version: the same cached, hash-verified session the labeling consumer
