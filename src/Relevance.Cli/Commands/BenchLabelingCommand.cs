@@ -24,7 +24,7 @@ namespace Relevance.Cli.Commands;
     Examples = ["bench labeling --pairs 512 --tokens 128,256 --precision fp32,int8"])]
 public sealed class BenchLabelingCommand : AsyncCommand<BenchLabelingCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ConfigurableSettings
     {
         [CommandOption("--pairs <N>")]
         [Description("Pairs per measurement (the same pairs for raw and end-to-end)")]
@@ -49,10 +49,6 @@ public sealed class BenchLabelingCommand : AsyncCommand<BenchLabelingCommand.Set
         [CommandOption("--data <PATH>")]
         [Description("JSONL of {qid, query, pid, passage}; default ../shared/data/trec-dl-2019-dev/judged_pairs.jsonl")]
         public string? Data { get; init; }
-
-        [CommandOption("--set <KEY=VALUE>")]
-        [Description("Configuration override, e.g. Slm:IntraOpThreads=2, Labeling:BatchSize=32 (repeatable)")]
-        public string[]? Set { get; init; }
 
         [CommandOption("--output <PATH>")]
         [Description("Also write the Markdown table here")]

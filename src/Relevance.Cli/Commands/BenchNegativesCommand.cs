@@ -19,7 +19,7 @@ namespace Relevance.Cli.Commands;
     Examples = ["bench negatives --passages 100000 --queries 2000"])]
 public sealed class BenchNegativesCommand : AsyncCommand<BenchNegativesCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ConfigurableSettings
     {
         [CommandOption("--passages <N>")]
         [Description("Passages in the generated corpus (default 100000)")]
@@ -48,10 +48,6 @@ public sealed class BenchNegativesCommand : AsyncCommand<BenchNegativesCommand.S
         [CommandOption("--dir <PATH>")]
         [Description("Working directory for the index and the SQLite file (default: a fresh temp directory, deleted afterwards)")]
         public string? Dir { get; init; }
-
-        [CommandOption("--set <KEY=VALUE>")]
-        [Description("Configuration override, e.g. Negatives:RankMax=100 or Negatives:Sampling=Random (repeatable)")]
-        public string[]? Set { get; init; }
 
         public override ValidationResult Validate() =>
             Passages < 100 ? ValidationResult.Error("--passages must be at least 100")

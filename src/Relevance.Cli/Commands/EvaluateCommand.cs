@@ -14,7 +14,7 @@ namespace Relevance.Cli.Commands;
     Examples = ["evaluate --benchmark trec-dl-2019-dev --qrels ../shared/data/trec-dl-2019-dev/teacher-labels/llama3-70b_4prompts.qrels", "evaluate --benchmark trec-dl-2019-dev --bm25"])]
 public sealed class EvaluateCommand : AsyncCommand<EvaluateCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ConfigurableSettings
     {
         [CommandOption("--benchmark <NAME>")]
         [Description("Benchmark set name or id")]
@@ -43,10 +43,6 @@ public sealed class EvaluateCommand : AsyncCommand<EvaluateCommand.Settings>
         [CommandOption("--run <ID>")]
         [Description("Attach the evaluation to a run (and take only that run's teacher judgments)")]
         public Guid? Run { get; init; }
-
-        [CommandOption("--set <KEY=VALUE>")]
-        [Description("Configuration override (repeatable)")]
-        public string[]? Set { get; init; }
 
         public override ValidationResult Validate()
         {

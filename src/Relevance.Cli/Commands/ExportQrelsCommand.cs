@@ -12,7 +12,7 @@ namespace Relevance.Cli.Commands;
     Examples = ["export qrels out.qrels --teacher llama3-70b_4prompts"])]
 public sealed class ExportQrelsCommand : AsyncCommand<ExportQrelsCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ConfigurableSettings
     {
         [CommandArgument(0, "<FILE>")]
         [Description("Output path; .jsonl writes JSON lines with score, distribution, tokens and cost")]
@@ -25,10 +25,6 @@ public sealed class ExportQrelsCommand : AsyncCommand<ExportQrelsCommand.Setting
         [CommandOption("--run <RUN_ID>")]
         [Description("Only this run's judgments (imported judgments have no run)")]
         public Guid? Run { get; init; }
-
-        [CommandOption("--set <KEY=VALUE>")]
-        [Description("Configuration override, e.g. Database:Provider=Postgres (repeatable)")]
-        public string[]? Set { get; init; }
     }
 
     public override ValidationResult Validate(CommandContext context, Settings settings) =>

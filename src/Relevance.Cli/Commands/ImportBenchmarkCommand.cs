@@ -11,7 +11,7 @@ namespace Relevance.Cli.Commands;
     Examples = ["import benchmark --name trec-dl-2019-dev --jsonl ../shared/data/trec-dl-2019-dev/judged_pairs.jsonl"])]
 public sealed class ImportBenchmarkCommand : AsyncCommand<ImportBenchmarkCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ConfigurableSettings
     {
         [CommandOption("--name <NAME>")]
         [Description("Benchmark set name")]
@@ -32,10 +32,6 @@ public sealed class ImportBenchmarkCommand : AsyncCommand<ImportBenchmarkCommand
         [CommandOption("--passages <PATH>")]
         [Description("Passages TSV: pid<TAB>text")]
         public string? Passages { get; init; }
-
-        [CommandOption("--set <KEY=VALUE>")]
-        [Description("Configuration override, e.g. Database:Provider=Postgres (repeatable)")]
-        public string[]? Set { get; init; }
 
         public override ValidationResult Validate()
         {

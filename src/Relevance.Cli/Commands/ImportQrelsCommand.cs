@@ -12,7 +12,7 @@ namespace Relevance.Cli.Commands;
     Examples = ["import qrels ../shared/data/trec-dl-2019-dev/teacher-labels/llama3-70b_4prompts.qrels --teacher llama3-70b_4prompts"])]
 public sealed class ImportQrelsCommand : AsyncCommand<ImportQrelsCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ConfigurableSettings
     {
         [CommandArgument(0, "<FILE>")]
         [Description("A .qrels file, or .jsonl with {\"qid\",\"pid\",\"grade\",\"score\"?}")]
@@ -21,10 +21,6 @@ public sealed class ImportQrelsCommand : AsyncCommand<ImportQrelsCommand.Setting
         [CommandOption("--teacher <NAME>")]
         [Description("Teacher name to store the judgments under (default: the file name without extension)")]
         public string? Teacher { get; init; }
-
-        [CommandOption("--set <KEY=VALUE>")]
-        [Description("Configuration override, e.g. Database:Provider=Postgres (repeatable)")]
-        public string[]? Set { get; init; }
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)

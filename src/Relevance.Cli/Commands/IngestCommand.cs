@@ -14,7 +14,7 @@ namespace Relevance.Cli.Commands;
     Examples = ["ingest samples/acme-intranet", "ingest ../shared/data/enterprise-corpora --name handbook"])]
 public sealed class IngestCommand : AsyncCommand<IngestCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ConfigurableSettings
     {
         [CommandArgument(0, "<PATH>")]
         [Description("Folder (or single file) to ingest")]
@@ -27,10 +27,6 @@ public sealed class IngestCommand : AsyncCommand<IngestCommand.Settings>
         [CommandOption("--name <NAME>")]
         [Description("Name of a new run (default: the folder name)")]
         public string? Name { get; init; }
-
-        [CommandOption("--set <KEY=VALUE>")]
-        [Description("Configuration override, e.g. Ingest:PassageTokens=256 or Database:Provider=Postgres (repeatable)")]
-        public string[]? Set { get; init; }
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)

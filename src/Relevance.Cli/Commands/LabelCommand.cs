@@ -14,7 +14,7 @@ namespace Relevance.Cli.Commands;
     Examples = ["label --model base --input pairs.jsonl --output labels.jsonl"])]
 public sealed class LabelCommand : AsyncCommand<LabelCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ConfigurableSettings
     {
         [CommandOption("--model <MODEL>")]
         [Description("A model version directory (model.onnx + vocab.txt + metadata.json), a model version id, a sha256 prefix, 'base' or 'current'")]
@@ -43,10 +43,6 @@ public sealed class LabelCommand : AsyncCommand<LabelCommand.Settings>
         [CommandOption("--chunk <N>")]
         [Description("Pairs read and scored at a time (bucketed by length inside)")]
         public int Chunk { get; init; } = 1024;
-
-        [CommandOption("--set <KEY=VALUE>")]
-        [Description("Configuration override, e.g. Slm:IntraOpThreads=2 (repeatable)")]
-        public string[]? Set { get; init; }
 
         public override ValidationResult Validate()
         {

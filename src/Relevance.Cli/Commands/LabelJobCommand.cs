@@ -16,7 +16,7 @@ namespace Relevance.Cli.Commands;
     Examples = ["label-job --input pairs.jsonl --export labels.jsonl", "label-job --run 3f2a… --model current --export labels.qrels"])]
 public sealed class LabelJobCommand : AsyncCommand<LabelJobCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ConfigurableSettings
     {
         [CommandOption("--input <PATH>")]
         [Description("JSONL with qid, query, pid, passage per line")]
@@ -43,10 +43,6 @@ public sealed class LabelJobCommand : AsyncCommand<LabelJobCommand.Settings>
 
         [CommandOption("--timeout <SECONDS>")]
         public int TimeoutSeconds { get; init; } = 24 * 3600;
-
-        [CommandOption("--set <KEY=VALUE>")]
-        [Description("Configuration override, e.g. Messaging:Transport=RabbitMq (repeatable)")]
-        public string[]? Set { get; init; }
 
         public override ValidationResult Validate() =>
             (Input is null) == (Run is null) ? ValidationResult.Error("Give exactly one of --input or --run")

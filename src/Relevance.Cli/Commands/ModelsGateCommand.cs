@@ -15,7 +15,7 @@ namespace Relevance.Cli.Commands;
     Examples = ["models gate --model .relevance/models/3f1c… --benchmark trec-dl-2021", "models gate --base snowflake-arctic-embed-xs --max-length 128 --benchmark trec-dl-2021"])]
 public sealed class ModelsGateCommand : AsyncCommand<ModelsGateCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ConfigurableSettings
     {
         [CommandOption("--model <MODEL>")]
         [Description("A model version directory, id or sha256 prefix")]
@@ -32,10 +32,6 @@ public sealed class ModelsGateCommand : AsyncCommand<ModelsGateCommand.Settings>
         [CommandOption("--benchmark <NAME>")]
         [Description("Benchmark sets to decide on (repeatable; default: Evaluation:BenchmarkSets, else every stored set)")]
         public string[]? Benchmark { get; init; }
-
-        [CommandOption("--set <KEY=VALUE>")]
-        [Description("Configuration override (repeatable)")]
-        public string[]? Set { get; init; }
 
         public override ValidationResult Validate() =>
             Model is null == (Base is null) ? ValidationResult.Error("Give exactly one of --model or --base.")

@@ -20,7 +20,7 @@ namespace Relevance.Cli.Commands;
     Examples = ["pipeline", "pipeline --corpus samples/acme-intranet", "pipeline --workers external --set Messaging:Transport=RabbitMq --set Database:Provider=Postgres"])]
 public sealed class PipelineCommand : AsyncCommand<PipelineCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ConfigurableSettings
     {
         [CommandOption("--corpus <DIR>")]
         [Description("Folder (or JSONL file) of documents. Default: samples/acme-intranet")]
@@ -54,10 +54,6 @@ public sealed class PipelineCommand : AsyncCommand<PipelineCommand.Settings>
 
         [CommandOption("--timeout-minutes <N>")]
         public int TimeoutMinutes { get; init; } = 120;
-
-        [CommandOption("--set <KEY=VALUE>")]
-        [Description("Configuration override, e.g. Llm:Endpoint=http://127.0.0.1:8000/v1 (repeatable)")]
-        public string[]? Set { get; init; }
 
         [CommandOption("--summary-json <FILE>")]
         [Description("Also write the final counts (documents, queries, pairs, judgments, labels, failures…) and the elapsed time as JSON to FILE")]

@@ -12,7 +12,7 @@ namespace Relevance.Cli.Commands;
     Examples = ["report --model 3f1c... --out reports"])]
 public sealed class ReportCommand : AsyncCommand<ReportCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ConfigurableSettings
     {
         [CommandOption("--run <ID>")]
         [Description("Report on a run")]
@@ -25,10 +25,6 @@ public sealed class ReportCommand : AsyncCommand<ReportCommand.Settings>
         [CommandOption("--out <DIR>")]
         [Description("Output folder (default: <artifacts>/reports)")]
         public string? Out { get; init; }
-
-        [CommandOption("--set <KEY=VALUE>")]
-        [Description("Configuration override, e.g. Costs:CpuMachinePerHour=0.45 (repeatable)")]
-        public string[]? Set { get; init; }
 
         public override ValidationResult Validate() =>
             Run is null == Model is null ? ValidationResult.Error("Give exactly one of --run or --model.") : ValidationResult.Success();

@@ -23,7 +23,7 @@ namespace Relevance.Cli.Commands;
     ])]
 public sealed class RunsEvaluateCommand : AsyncCommand<RunsEvaluateCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ConfigurableSettings
     {
         [CommandOption("--run <FILE>")]
         [Description("A TREC run file (repeatable); its name is its tag, else its file name")]
@@ -79,10 +79,6 @@ public sealed class RunsEvaluateCommand : AsyncCommand<RunsEvaluateCommand.Setti
 
         [CommandOption("--name <NAME>")]
         public string? Name { get; init; }
-
-        [CommandOption("--set <KEY=VALUE>")]
-        [Description("Configuration override (repeatable), e.g. Messaging:Transport=RabbitMq, Database:Provider=Postgres")]
-        public string[]? Set { get; init; }
 
         public override ValidationResult Validate()
         {

@@ -14,7 +14,7 @@ namespace Relevance.Cli.Commands;
     Examples = ["runs history acme-search --html acme-search.html", "runs history"])]
 public sealed class RunsHistoryCommand : AsyncCommand<RunsHistoryCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ConfigurableSettings
     {
         [CommandArgument(0, "[SYSTEM]")]
         [Description("The system (a submission's system, or a run's name); without it, the systems with results are listed")]
@@ -31,10 +31,6 @@ public sealed class RunsHistoryCommand : AsyncCommand<RunsHistoryCommand.Setting
         [CommandOption("--json")]
         [Description("Print the history as JSON lines instead of a table")]
         public bool Json { get; init; }
-
-        [CommandOption("--set <KEY=VALUE>")]
-        [Description("Configuration override (repeatable), e.g. Database:Provider=Postgres")]
-        public string[]? Set { get; init; }
 
         public override ValidationResult Validate() => Limit < 1 ? ValidationResult.Error("--limit is at least 1.") : ValidationResult.Success();
     }

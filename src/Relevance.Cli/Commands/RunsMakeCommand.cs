@@ -18,7 +18,7 @@ namespace Relevance.Cli.Commands;
     Examples = ["runs make --collection ../shared/data/trec-dl-2019-dev --out runs/dl19", "runs make --corpus samples/acme-intranet --topics samples/acme-intranet-topics.tsv --out runs/acme --systems bm25,arctic"])]
 public sealed class RunsMakeCommand : AsyncCommand<RunsMakeCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ConfigurableSettings
     {
         [CommandOption("--collection <DIR>")]
         [Description("A judged collection (judged_pairs.jsonl): each query's judged passages are ranked, and qrels.txt holds the human grades")]
@@ -46,10 +46,6 @@ public sealed class RunsMakeCommand : AsyncCommand<RunsMakeCommand.Settings>
         [CommandOption("--max-queries <N>")]
         [Description("Only the first N queries (in file order)")]
         public int? MaxQueries { get; init; }
-
-        [CommandOption("--set <KEY=VALUE>")]
-        [Description("Configuration override (repeatable), e.g. Database:Provider=Postgres")]
-        public string[]? Set { get; init; }
 
         public override ValidationResult Validate()
         {

@@ -10,11 +10,8 @@ namespace Relevance.Cli.Commands;
 [CliCommand("status", "Show the runs in the configured database with their counts and failures")]
 public sealed class StatusCommand : AsyncCommand<StatusCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ConfigurableSettings
     {
-        [CommandOption("--set <KEY=VALUE>")]
-        [Description("Configuration override, e.g. Database:Provider=Postgres (repeatable)")]
-        public string[]? Set { get; init; }
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
