@@ -49,12 +49,8 @@ public sealed partial class LabelJobPublisher(
     public async Task<LabelJobCreated> FromRunAsync(Guid jobId, string name, Guid runId, Guid? modelVersionId, IPublishEndpoint publish, CancellationToken ct = default)
     {
         await using var db = await factory.CreateDbContextAsync(ct);
-        var rows = await (from p in db.Pairs
-                          join q in db.Queries on p.QueryId equals q.Id
-                          join s in db.Passages on p.PassageId equals s.Id
-                          where p.RunId == runId && p.Split == PairSplit.HeldOut
-                          orderby p.Id
-                          select new { QueryId = q.Id, Query = q.Text, PassageId = s.Id, Passage = s.Text }).ToListAsync(ct);
+        var rows = await db.PairTexts().Where(p => p.RunId == runId && p.Split == PairSplit.HeldOut).OrderBy(p => p.PairId)
+            .Select(p => new { p.QueryId, p.Query, p.PassageId, p.Passage }).ToListAsync(ct);
         var pairs = rows.Select(r => new ScoringPair(r.QueryId.ToString(), r.Query, r.PassageId.ToString(), r.Passage)).ToList();
         return await PublishAsync(jobId, name, runId, pairs, modelVersionId, publish, [], ct);
     }

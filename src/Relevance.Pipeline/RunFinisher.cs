@@ -28,12 +28,8 @@ public sealed partial class RunFinisher(
     {
         await using var db = await factory.CreateDbContextAsync(ct);
         var run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId, ct);
-        var heldOut = await (
-            from p in db.Pairs.AsNoTracking()
-            where p.RunId == runId && p.Split == PairSplit.HeldOut
-            join q in db.Queries on p.QueryId equals q.Id
-            join s in db.Passages on p.PassageId equals s.Id
-            select new { p.Id, QueryId = q.Id, Query = q.Text, PassageId = s.Id, Passage = s.Text }).ToListAsync(ct);
+        var heldOut = await db.PairTexts().Where(p => p.RunId == runId && p.Split == PairSplit.HeldOut)
+            .Select(p => new { Id = p.PairId, p.QueryId, p.Query, p.PassageId, p.Passage }).ToListAsync(ct);
         var judgments = await db.TeacherJudgments.AsNoTracking().Where(j => j.RunId == runId && j.PairId != null)
             .Select(j => new { PairId = j.PairId!.Value, j.Grade, j.Teacher, j.CreatedAt }).ToListAsync(ct);
         var teacherGrade = judgments.GroupBy(j => j.PairId).ToDictionary(g => g.Key, g => g.OrderByDescending(j => j.CreatedAt).First());

@@ -74,11 +74,8 @@ public sealed partial class PairScoringService(
     {
         await using var db = await factory.CreateDbContextAsync(ct);
         var ids = pairIds.Distinct().ToList();
-        var pairs = await (
-            from p in db.Pairs.Where(p => ids.Contains(p.Id))
-            join q in db.Queries on p.QueryId equals q.Id
-            join s in db.Passages on p.PassageId equals s.Id
-            select new PairToGrade(p.Id, q.Id.ToString(), q.Text, s.Id.ToString(), s.Text)).ToListAsync(ct);
+        var pairs = await db.PairTexts().Where(p => ids.Contains(p.PairId))
+            .Select(p => new PairToGrade(p.PairId, p.QueryId.ToString(), p.Query, p.PassageId.ToString(), p.Passage)).ToListAsync(ct);
         var missing = ids.Except(pairs.Select(p => p.PairId)).ToList();
         var judged = await db.TeacherJudgments
             .Where(j => j.RunId == runId && j.Teacher == grader.Name && j.PromptVersion == grader.PromptVersion && j.PairId != null && ids.Contains(j.PairId!.Value))

@@ -121,10 +121,8 @@ public sealed class LabelJobCommand : AsyncCommand<LabelJobCommand.Settings>
         else
         {
             await using var db = await services.GetRequiredService<IDbContextFactory<RelevanceDbContext>>().CreateDbContextAsync(ct);
-            var texts = await (from p in db.Pairs where p.RunId == settings.Run
-                               join q in db.Queries on p.QueryId equals q.Id
-                               join s in db.Passages on p.PassageId equals s.Id
-                               select new { Query = q.Text, Passage = s.Text }).Take(2000).ToListAsync(ct);
+            var texts = await db.PairTexts().Where(p => p.RunId == settings.Run)
+                .Select(p => new { p.Query, p.Passage }).Take(2000).ToListAsync(ct);
             foreach (var t in texts) sample.Add(t.Query, t.Passage);
         }
         var configuration = services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>();

@@ -90,10 +90,8 @@ internal static class RunSummary
             var teacher = await judged.Select(j => j.Teacher).FirstAsync(ct);
             if (span > 0) measured = Relevance.Teacher.TeacherCostModel.Measured(teacher, times.Count, tokensIn, tokensOut, cost, span);
         }
-        var pairs = await (from p in db.Pairs where p.RunId == runId && p.Split == PairSplit.HeldOut
-                           join q in db.Queries on p.QueryId equals q.Id
-                           join s in db.Passages on p.PassageId equals s.Id
-                           select new { Query = q.Text, Passage = s.Text }).ToListAsync(ct);
+        var pairs = await db.PairTexts().Where(p => p.RunId == runId && p.Split == PairSplit.HeldOut)
+            .Select(p => new { p.Query, p.Passage }).ToListAsync(ct);
         var sample = new EconomicsLines.PairSample();
         foreach (var p in pairs) sample.Add(p.Query, p.Passage);
         var configuration = services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>();

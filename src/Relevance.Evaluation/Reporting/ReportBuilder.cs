@@ -131,10 +131,8 @@ public sealed class ReportBuilder(IDbContextFactory<RelevanceDbContext> dbFactor
                            orderby b.Id select new { b.Query, b.Passage }).Take(2000).ToListAsync(ct);
         if (bench.Count > 0) return [.. bench.Select(b => (b.Query, b.Passage))];
         if (runId is null) return [];
-        var held = await (from p in db.Pairs where p.RunId == runId && p.Split == PairSplit.HeldOut
-                          join q in db.Queries on p.QueryId equals q.Id
-                          join s in db.Passages on p.PassageId equals s.Id
-                          select new { Query = q.Text, Passage = s.Text }).Take(2000).ToListAsync(ct);
+        var held = await db.PairTexts().Where(p => p.RunId == runId && p.Split == PairSplit.HeldOut)
+            .Select(p => new { p.Query, p.Passage }).Take(2000).ToListAsync(ct);
         return [.. held.Select(h => (h.Query, h.Passage))];
     }
 

@@ -50,11 +50,9 @@ public sealed class TeacherPoolLabeler(string teacher, IPairGrader? live, IDbCon
             var judged = await (
                 from j in db.TeacherJudgments
                 where j.Teacher == live.Name && j.PromptVersion == live.PromptVersion && j.RunId != null && poolRuns.Contains(j.RunId!.Value)
-                join p in db.Pairs on j.PairId equals p.Id
-                join q in db.Queries on p.QueryId equals q.Id
-                join s in db.Passages on p.PassageId equals s.Id
-                where slice.Contains(q.TextHash)
-                select new { q.TextHash, s.ContentHash, j.Grade }).ToListAsync(ct);
+                join p in db.PairTexts() on j.PairId equals p.PairId
+                where slice.Contains(p.QueryHash)
+                select new { TextHash = p.QueryHash, ContentHash = p.PassageHash, j.Grade }).ToListAsync(ct);
             foreach (var j in judged)
             {
                 if (!byContent.TryGetValue((j.TextHash, j.ContentHash), out var same)) continue;

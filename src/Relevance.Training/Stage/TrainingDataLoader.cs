@@ -35,12 +35,10 @@ public sealed class TrainingDataLoader(IDbContextFactory<RelevanceDbContext> fac
             examples = await (
                 from j in db.TeacherJudgments
                 where j.RunId == runId && j.Teacher == request.Teacher && j.PairId != null
-                join p in db.Pairs on j.PairId equals p.Id
+                join p in db.PairTexts() on j.PairId equals p.PairId
                 where p.Split == PairSplit.Train
-                join q in db.Queries on p.QueryId equals q.Id
-                join s in db.Passages on p.PassageId equals s.Id
                 orderby j.Id
-                select new TrainingExample(q.Id.ToString(), q.Text, s.Id.ToString(), s.Text, j.Score)).ToListAsync(ct);
+                select new TrainingExample(p.QueryId.ToString(), p.Query, p.PassageId.ToString(), p.Passage, j.Score)).ToListAsync(ct);
         }
         else
         {
