@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Globalization;
 using Relevance.Slm;
 using Relevance.Training.Distillation;
 using Spectre.Console;
@@ -27,39 +28,33 @@ public class DistillationSettings : CommandSettings
     [CommandOption("--dropout <P>")] [Description("Dropout in the encoder and head (default 0)")] public double? Dropout { get; init; }
     [CommandOption("--training-precision <P>")] [Description("auto (bf16 products where the CPU has bf16 units), bf16 or fp32")] public string? TrainingPrecision { get; init; }
 
+    /// <summary>The options given, by the training stage's parameter names, parsed by the one parser.</summary>
     public DistillationOptions ToOptions()
     {
-        var o = new DistillationOptions();
-        if (Epochs is { } e) o = o with { Epochs = e };
-        if (MaxLength is { } ml) o = o with { MaxLength = ml };
-        if (BatchSize is { } bs) o = o with { BatchSize = bs };
-        if (LearningRate is { } lr) o = o with { LearningRate = lr };
-        if (Seed is { } seed) o = o with { Seed = seed };
-        if (ValidationFraction is { } vf) o = o with { ValidationFraction = vf };
-        if (Threads is { } th) o = o with { Threads = th };
-        if (TrainWordEmbeddings) o = o with { FreezeWordEmbeddings = false };
-        else if (FreezeWordEmbeddings) o = o with { FreezeWordEmbeddings = true };
-        if (Recipe is { } r) o = o with { Recipe = DistillationRecipes.Parse(r) };
-        if (Dropout is { } d) o = o with { Dropout = d };
-        if (PairwiseWeight is { } pw) o = o with { PairwiseWeight = pw };
-        if (PointwiseWeight is { } ptw) o = o with { PointwiseWeight = ptw };
-        if (TrainingPrecision is { } tp) o = o with { TrainingPrecision = tp.Trim().ToLowerInvariant() };
-        if (TunedWeight is { } w) o = o with { TunedWeight = DistillationRecipes.ParseTunedWeight(w) };
-        if (Base is { } b) o = o with { BaseModel = BaseEncoder.CanonicalName(b) };
-        return o;
+        var given = new Dictionary<string, object?>
+        {
+            ["epochs"] = Epochs, ["maxLength"] = MaxLength, ["batchSize"] = BatchSize, ["lr"] = LearningRate, ["seed"] = Seed,
+            ["validationFraction"] = ValidationFraction, ["threads"] = Threads,
+            ["freezeWordEmbeddings"] = TrainWordEmbeddings ? false : FreezeWordEmbeddings ? true : null,
+            ["recipe"] = Recipe, ["dropout"] = Dropout, ["pairwiseWeight"] = PairwiseWeight, ["pointwiseWeight"] = PointwiseWeight,
+            ["trainingPrecision"] = TrainingPrecision, ["tunedWeight"] = TunedWeight, ["baseModel"] = Base,
+        };
+        return DistillationParameters.Parse(given.Where(kv => kv.Value is not null)
+            .Select(kv => KeyValuePair.Create(kv.Key, Convert.ToString(kv.Value, CultureInfo.InvariantCulture)!)));
     }
 
     public override ValidationResult Validate()
     {
-        DistillationOptions o;
         if (FreezeWordEmbeddings && TrainWordEmbeddings) return ValidationResult.Error("--freeze-word-embeddings and --train-word-embeddings contradict each other");
-        try { o = ToOptions(); }
-        catch (FormatException e) { return ValidationResult.Error("--recipe or --tuned-weight: " + e.Message); }
-        catch (ArgumentException e) { return ValidationResult.Error("--base: " + e.Message); }
-        var errors = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
-        return System.ComponentModel.DataAnnotations.Validator.TryValidateObject(o, new(o), errors, true)
-            ? ValidationResult.Success()
-            : ValidationResult.Error(string.Join("; ", errors.Select(e => e.ErrorMessage)));
+        try
+        {
+            ToOptions();
+            return ValidationResult.Success();
+        }
+        catch (ArgumentException e)
+        {
+            return ValidationResult.Error(e.Message);
+        }
     }
 }
 

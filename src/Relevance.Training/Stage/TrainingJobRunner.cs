@@ -100,50 +100,8 @@ public sealed partial class TrainingJobRunner(
     /// <c>TrainModelVersion.BaseModelVersion</c>). Example: <c>{"epochs": "1", "maxLength": "64"}</c>.
     /// An unknown name or a value out of range fails the request with a recorded error.
     /// </summary>
-    public static DistillationOptions ParseParameters(string json)
-    {
-        var parameters = JsonSerializer.Deserialize<Dictionary<string, string>>(string.IsNullOrWhiteSpace(json) ? "{}" : json) ?? [];
-        var o = new DistillationOptions();
-        foreach (var (key, value) in parameters)
-        {
-            var v = value.Trim();
-            try
-            {
-                o = Apply(o, key, v);
-            }
-            catch (Exception e) when (e is FormatException or OverflowException)
-            {
-                throw new ArgumentException($"Training parameter '{key}': '{value}' is not a valid value ({e.Message})", e);
-            }
-        }
-        var errors = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
-        if (!System.ComponentModel.DataAnnotations.Validator.TryValidateObject(o, new(o), errors, validateAllProperties: true))
-            throw new ArgumentException("Invalid training parameters: " + string.Join("; ", errors.Select(e => e.ErrorMessage)));
-        return o;
-    }
-
-    private static DistillationOptions Apply(DistillationOptions o, string key, string v) =>
-        key.ToLowerInvariant() switch
-        {
-            "epochs" => o with { Epochs = int.Parse(v, CultureInfo.InvariantCulture) },
-            "maxlength" or "max-length" => o with { MaxLength = int.Parse(v, CultureInfo.InvariantCulture) },
-            "batchsize" or "batch-size" => o with { BatchSize = int.Parse(v, CultureInfo.InvariantCulture) },
-            "lr" or "learningrate" => o with { LearningRate = double.Parse(v, CultureInfo.InvariantCulture) },
-            "seed" => o with { Seed = int.Parse(v, CultureInfo.InvariantCulture) },
-            "validationfraction" => o with { ValidationFraction = double.Parse(v, CultureInfo.InvariantCulture) },
-            "patience" => o with { Patience = int.Parse(v, CultureInfo.InvariantCulture) },
-            "freezewordembeddings" => o with { FreezeWordEmbeddings = bool.Parse(v) },
-            "threads" => o with { Threads = int.Parse(v, CultureInfo.InvariantCulture) },
-            "basemodel" => o with { BaseModel = v },
-            "recipe" => o with { Recipe = DistillationRecipes.Parse(v) },
-            "tunedweight" or "tuned-weight" => o with { TunedWeight = DistillationRecipes.ParseTunedWeight(v) },
-            "pairwiseweight" or "pairwise-weight" => o with { PairwiseWeight = double.Parse(v, CultureInfo.InvariantCulture) },
-            "pointwiseweight" or "pointwise-weight" => o with { PointwiseWeight = double.Parse(v, CultureInfo.InvariantCulture) },
-            "dropout" => o with { Dropout = double.Parse(v, CultureInfo.InvariantCulture) },
-            "trainingprecision" or "training-precision" => o with { TrainingPrecision = v.ToLowerInvariant() },
-            "calibration" => throw new ArgumentException("Training parameter 'calibration' is gone: grades are pointwise, cut at the version's fixed thresholds (grading each label job at the teacher's shares made a job's grades depend on its other pairs)."),
-            _ => throw new ArgumentException($"Unknown training parameter '{key}' (known: epochs, maxLength, batchSize, lr, seed, validationFraction, patience, freezeWordEmbeddings, threads, baseModel, recipe, tunedWeight, pairwiseWeight, pointwiseWeight, dropout, trainingPrecision)."),
-        };
+    public static DistillationOptions ParseParameters(string json) =>
+        DistillationParameters.Parse(JsonSerializer.Deserialize<Dictionary<string, string>>(string.IsNullOrWhiteSpace(json) ? "{}" : json) ?? []);
 
     /// <summary>
     /// The version is registered and the request completed before this: a broker that is down (a restart

@@ -1,0 +1,56 @@
+using System.Globalization;
+
+namespace Relevance.Training.Distillation;
+
+/// <summary>
+/// The one parser of distillation parameters by name: the training stage's message parameters and the CLI's
+/// options both come here, so every name, alias and check exists once and the defaults stay in
+/// <see cref="DistillationOptions"/>.
+/// </summary>
+public static class DistillationParameters
+{
+    /// <summary>Overrides the defaults by name (case-insensitive; values as invariant-culture strings), then validates.</summary>
+    public static DistillationOptions Parse(IEnumerable<KeyValuePair<string, string>> parameters)
+    {
+        var o = new DistillationOptions();
+        foreach (var (key, value) in parameters)
+        {
+            var v = value.Trim();
+            try
+            {
+                o = Apply(o, key, v);
+            }
+            catch (Exception e) when (e is FormatException or OverflowException)
+            {
+                throw new ArgumentException($"Training parameter '{key}': '{value}' is not a valid value ({e.Message})", e);
+            }
+        }
+        var errors = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+        if (!System.ComponentModel.DataAnnotations.Validator.TryValidateObject(o, new(o), errors, validateAllProperties: true))
+            throw new ArgumentException("Invalid training parameters: " + string.Join("; ", errors.Select(e => e.ErrorMessage)));
+        return o;
+    }
+
+    private static DistillationOptions Apply(DistillationOptions o, string key, string v) =>
+        key.ToLowerInvariant() switch
+        {
+            "epochs" => o with { Epochs = int.Parse(v, CultureInfo.InvariantCulture) },
+            "maxlength" or "max-length" => o with { MaxLength = int.Parse(v, CultureInfo.InvariantCulture) },
+            "batchsize" or "batch-size" => o with { BatchSize = int.Parse(v, CultureInfo.InvariantCulture) },
+            "lr" or "learningrate" => o with { LearningRate = double.Parse(v, CultureInfo.InvariantCulture) },
+            "seed" => o with { Seed = int.Parse(v, CultureInfo.InvariantCulture) },
+            "validationfraction" => o with { ValidationFraction = double.Parse(v, CultureInfo.InvariantCulture) },
+            "patience" => o with { Patience = int.Parse(v, CultureInfo.InvariantCulture) },
+            "freezewordembeddings" => o with { FreezeWordEmbeddings = bool.Parse(v) },
+            "threads" => o with { Threads = int.Parse(v, CultureInfo.InvariantCulture) },
+            "basemodel" => o with { BaseModel = Slm.BaseEncoder.CanonicalName(v) },
+            "recipe" => o with { Recipe = DistillationRecipes.Parse(v) },
+            "tunedweight" or "tuned-weight" => o with { TunedWeight = DistillationRecipes.ParseTunedWeight(v) },
+            "pairwiseweight" or "pairwise-weight" => o with { PairwiseWeight = double.Parse(v, CultureInfo.InvariantCulture) },
+            "pointwiseweight" or "pointwise-weight" => o with { PointwiseWeight = double.Parse(v, CultureInfo.InvariantCulture) },
+            "dropout" => o with { Dropout = double.Parse(v, CultureInfo.InvariantCulture) },
+            "trainingprecision" or "training-precision" => o with { TrainingPrecision = v.ToLowerInvariant() },
+            "calibration" => throw new ArgumentException("Training parameter 'calibration' is gone: grades are pointwise, cut at the version's fixed thresholds (grading each label job at the teacher's shares made a job's grades depend on its other pairs)."),
+            _ => throw new ArgumentException($"Unknown training parameter '{key}' (known: epochs, maxLength, batchSize, lr, seed, validationFraction, patience, freezeWordEmbeddings, threads, baseModel, recipe, tunedWeight, pairwiseWeight, pointwiseWeight, dropout, trainingPrecision)."),
+        };
+}

@@ -1,0 +1,42 @@
+using Relevance.Cli.Commands;
+using Relevance.Training.Distillation;
+using Relevance.Training.Stage;
+using Xunit;
+
+namespace Relevance.Cli.Tests;
+
+/// <summary>`relevance distill` and the training stage's message parameters go through one parser.</summary>
+public sealed class When_distillation_options_are_given
+{
+    [Fact]
+    public void Should_parse_the_CLI_options_to_what_the_same_training_parameters_give()
+    {
+        var cli = new DistillCommand.Settings
+        {
+            Epochs = 3, MaxLength = 96, BatchSize = 8, LearningRate = 2e-5, Seed = 7, ValidationFraction = 0.25, Threads = 2,
+            TrainWordEmbeddings = true, Recipe = "bi-encoder", Dropout = 0.1, PairwiseWeight = 0.5, PointwiseWeight = 0.3,
+            TrainingPrecision = "FP32", TunedWeight = "best", Base = "all-MiniLM-L6-v2",
+        }.ToOptions();
+
+        var stage = TrainingJobRunner.ParseParameters("""
+            {"epochs": "3", "maxLength": "96", "batchSize": "8", "lr": "2e-5", "seed": "7", "validationFraction": "0.25", "threads": "2",
+             "freezeWordEmbeddings": "false", "recipe": "bi-encoder", "dropout": "0.1", "pairwiseWeight": "0.5", "pointwiseWeight": "0.3",
+             "trainingPrecision": "fp32", "tunedWeight": "best", "baseModel": "all-MiniLM-L6-v2"}
+            """);
+
+        Assert.Equal(stage, cli);
+        Assert.NotEqual(new DistillationOptions(), cli);
+    }
+
+    [Fact]
+    public void Should_leave_every_default_to_DistillationOptions_when_nothing_is_given() =>
+        Assert.Equal(new DistillationOptions(), new DistillCommand.Settings().ToOptions());
+
+    [Fact]
+    public void Should_refuse_an_out_of_range_value_with_the_stage_s_message()
+    {
+        var result = new DistillationSettings { MaxLength = 4096 }.Validate();
+        Assert.False(result.Successful);
+        Assert.Contains("Invalid training parameters", result.Message);
+    }
+}
