@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Runtime.InteropServices;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -23,13 +24,14 @@ public static class CliApp
     /// <summary>Width of output that goes to a file or a pipe when COLUMNS is unset: wide enough that no table wraps.</summary>
     public const int PipedWidth = 240;
 
-    public static async Task<int> RunAsync(string[] args)
+    /// <summary>Runs the CLI; <paramref name="commands"/> adds the <see cref="CliCommandAttribute"/> commands of other assemblies (relevance-lab's).</summary>
+    public static async Task<int> RunAsync(string[] args, string name = "relevance", params Assembly[] commands)
     {
         AnsiConsole.Console = CliConsole.Create(Console.Out, Console.IsOutputRedirected);
         using var interrupt = new CancellationTokenSource();
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => OnSignal(c, interrupt));
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => OnSignal(c, interrupt));
-        var code = await Create().RunAsync(args, interrupt.Token);
+        var code = await Create(null, name, commands).RunAsync(args, interrupt.Token);
         if (interrupt.IsCancellationRequested)
         {
             CliConsole.Error.MarkupLine("[yellow]Interrupted.[/] Work finished so far is kept; run the same command again to resume.");
@@ -38,18 +40,18 @@ public static class CliApp
         return code;
     }
 
-    public static CommandApp Create(IAnsiConsole? console = null)
+    public static CommandApp Create(IAnsiConsole? console = null, string name = "relevance", params Assembly[] commands)
     {
         var app = new CommandApp();
         app.Configure(config =>
         {
-            config.SetApplicationName("relevance");
+            config.SetApplicationName(name);
             if (console is not null) config.ConfigureConsole(console);
             config.CancellationExitCode(Interrupted);
             // An unknown or misspelt option is an error, not something to ignore silently (--max-seed 4).
             config.UseStrictParsing();
             config.SetExceptionHandler((ex, _) => HandleError(ex, console));
-            config.RegisterCliCommands();
+            config.RegisterCliCommands(commands);
         });
         return app;
     }

@@ -19,9 +19,9 @@ public sealed class CliCommandAttribute(string name, string description) : Attri
 public static class CliCommandRegistry
 {
     [UnconditionalSuppressMessage("Trimming", "IL2060", Justification = "The CLI is not trimmed.")]
-    public static void RegisterCliCommands(this IConfigurator config)
+    public static void RegisterCliCommands(this IConfigurator config, params Assembly[] more)
     {
-        var commands = typeof(CliCommandRegistry).Assembly.GetTypes()
+        var commands = more.Prepend(typeof(CliCommandRegistry).Assembly).Distinct().SelectMany(a => a.GetTypes())
             .Select(t => (Type: t, Attr: t.GetCustomAttribute<CliCommandAttribute>()))
             .Where(c => c.Attr is not null && !c.Type.IsAbstract)
             .OrderBy(c => c.Attr!.Name, StringComparer.Ordinal)

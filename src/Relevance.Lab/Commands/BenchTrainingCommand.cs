@@ -1,10 +1,12 @@
 using System.ComponentModel;
+using Relevance.Cli;
+using Relevance.Cli.Commands;
 using Relevance.Slm;
 using Relevance.Training.Distillation;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
-namespace Relevance.Cli.Commands;
+namespace Relevance.Lab.Commands;
 
 [CliCommand("bench training", "Measure cross-encoder training throughput (pairs/s) at 128 and 256 tokens")]
 public sealed class BenchTrainingCommand : AsyncCommand<BenchTrainingCommand.Settings>

@@ -7,13 +7,15 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Relevance.Cli;
+using Relevance.Cli.Commands;
 using Relevance.Data;
 using Relevance.Data.Entities;
 using Relevance.Negatives;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
-namespace Relevance.Cli.Commands;
+namespace Relevance.Lab.Commands;
 
 [CliCommand("bench negatives", "Benchmark BM25 hard-negative mining on a generated corpus: indexing, raw Lucene top-k, and the negatives stage's miner",
     Examples = ["bench negatives --passages 100000 --queries 2000"])]

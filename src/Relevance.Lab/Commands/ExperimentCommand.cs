@@ -1,6 +1,8 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Text.Json;
+using Relevance.Cli;
+using Relevance.Cli.Commands;
 using Relevance.Contracts;
 using Relevance.Evaluation.Metrics;
 using Relevance.Slm;
@@ -8,7 +10,7 @@ using Relevance.Training.Distillation;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
-namespace Relevance.Cli.Commands;
+namespace Relevance.Lab.Commands;
 
 [CliCommand("experiment trec-dl", "Cross-validate distillation by query on TREC DL 2019 dev: base zero-shot vs fine-tuned vs teacher, against human grades")]
 public sealed class ExperimentCommand : AsyncCommand<ExperimentCommand.Settings>

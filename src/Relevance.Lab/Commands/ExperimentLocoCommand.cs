@@ -1,10 +1,12 @@
 using System.ComponentModel;
+using Relevance.Cli;
+using Relevance.Cli.Commands;
 using Relevance.Experiments.Collections;
 using Relevance.Experiments.Loco;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
-namespace Relevance.Cli.Commands;
+namespace Relevance.Lab.Commands;
 
 [CliCommand("experiment loco", "Leave one collection out: train on a teacher's labels of all judged collections but one, test against the human grades of that one")]
 public sealed class ExperimentLocoCommand : AsyncCommand<ExperimentLocoCommand.Settings>

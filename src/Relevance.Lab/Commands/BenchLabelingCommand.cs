@@ -8,6 +8,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Relevance.Cli;
+using Relevance.Cli.Commands;
 using Relevance.Contracts;
 using Relevance.Data;
 using Relevance.Data.Entities;
@@ -18,7 +20,7 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using ValidationResult = Spectre.Console.ValidationResult;
 
-namespace Relevance.Cli.Commands;
+namespace Relevance.Lab.Commands;
 
 [CliCommand("bench labeling", "Raw ONNX Runtime pairs/s vs end-to-end pairs/s and latency through the bus and database, per max length and precision",
     Examples = ["bench labeling --pairs 512 --tokens 128,256 --precision fp32,int8"])]

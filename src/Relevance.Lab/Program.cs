@@ -1,0 +1,1 @@
+return await Relevance.Cli.CliApp.RunAsync(args, "relevance-lab", typeof(Relevance.Lab.Commands.BenchLabelingCommand).Assembly);
