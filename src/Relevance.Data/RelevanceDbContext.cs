@@ -24,6 +24,10 @@ public sealed class RelevanceDbContext(DbContextOptions<RelevanceDbContext> opti
     public DbSet<SearchEvaluation> SearchEvaluations => Set<SearchEvaluation>();
     public DbSet<SearchRunResult> SearchRunResults => Set<SearchRunResult>();
 
+    // Here rather than in DataServiceCollectionExtensions.Configure: a context built any other way must not
+    // run a claim's SELECT without its lock.
+    protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder) => optionsBuilder.AddInterceptors(SkipLockedInterceptor.Instance);
+
     protected override void OnModelCreating(ModelBuilder b)
     {
         // snake_case table and column names so that hand-written SQL (COPY, SKIP LOCKED) reads naturally.

@@ -8,52 +8,24 @@ namespace Relevance.Training.Stage;
 /// <summary>Claims, heartbeats and finishes training requests; the claim is the only coordination between workers.</summary>
 public sealed class TrainingRequestStore(IDbContextFactory<RelevanceDbContext> factory, TimeProvider clock)
 {
+    private static readonly LeasedQueue<TrainingRequest, Guid> Queue = new(r => r.Id, r => r.ClaimedBy, q => q.OrderBy(r => r.CreatedAt));
+
     /// <summary>
     /// Claims the oldest pending request, or a running one whose worker stopped heartbeating, or one held by a
-    /// process of this machine that no longer exists (<see cref="LocalProcess.IsGone"/>: after a kill -9 the
-    /// rerun need not wait out the stale timeout).
-    /// PostgreSQL: <c>FOR UPDATE SKIP LOCKED</c>, so concurrent workers never claim the same row and never wait
-    /// on each other. SQLite (one process): a conditional UPDATE that only succeeds if the row is still claimable.
+    /// process of this machine that no longer exists; each claim counts an attempt (<see cref="LeasedQueue{TRow,TId}"/>).
     /// </summary>
     public async Task<TrainingRequest?> ClaimAsync(string workerId, TimeSpan staleAfter, int maxAttempts, CancellationToken ct)
     {
         await using var db = await factory.CreateDbContextAsync(ct);
         var now = clock.GetUtcNow().UtcDateTime;
         var stale = now - staleAfter;
-        var orphaned = (await db.TrainingRequests.AsNoTracking()
-                .Where(r => r.Status == TrainingStatus.Running && r.HeartbeatAt >= stale && r.Attempts < maxAttempts)
-                .Select(r => new { r.Id, r.ClaimedBy }).ToListAsync(ct))
-            .Where(r => LocalProcess.IsGone(r.ClaimedBy)).Select(r => r.Id).ToArray();
-        Guid? claimed;
-        if (db.Database.IsNpgsql())
-        {
-            claimed = await db.Database.SqlQuery<Guid>($"""
-                UPDATE training_requests
-                SET status = {(int)TrainingStatus.Running}, claimed_by = {workerId}, claimed_at = {now}, heartbeat_at = {now}, attempts = attempts + 1
-                WHERE id = (
-                    SELECT id FROM training_requests
-                    WHERE (status = {(int)TrainingStatus.Pending} OR (status = {(int)TrainingStatus.Running} AND (heartbeat_at < {stale} OR id = ANY({orphaned}))))
-                      AND attempts < {maxAttempts}
-                    ORDER BY created_at
-                    LIMIT 1
-                    FOR UPDATE SKIP LOCKED)
-                RETURNING id AS "Value"
-                """).ToListAsync(ct) is [var id] ? id : null;
-        }
-        else
-        {
-            var candidate = await db.TrainingRequests
-                .Where(r => (r.Status == TrainingStatus.Pending || (r.Status == TrainingStatus.Running && (r.HeartbeatAt < stale || orphaned.Contains(r.Id)))) && r.Attempts < maxAttempts)
-                .OrderBy(r => r.CreatedAt).Select(r => (Guid?)r.Id).FirstOrDefaultAsync(ct);
-            if (candidate is null) return null;
-            var updated = await db.TrainingRequests
-                .Where(r => r.Id == candidate && (r.Status == TrainingStatus.Pending || (r.Status == TrainingStatus.Running && (r.HeartbeatAt < stale || orphaned.Contains(r.Id)))))
-                .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, TrainingStatus.Running).SetProperty(r => r.ClaimedBy, workerId)
-                    .SetProperty(r => r.ClaimedAt, now).SetProperty(r => r.HeartbeatAt, now).SetProperty(r => r.Attempts, r => r.Attempts + 1), ct);
-            claimed = updated == 1 ? candidate : null;
-        }
-        if (claimed is null) return null;
-        return await db.TrainingRequests.AsNoTracking().SingleAsync(r => r.Id == claimed, ct);
+        var claimed = await Queue.ClaimAsync(db, workerId, max: 1,
+            ready: r => (r.Status == TrainingStatus.Pending || r.Status == TrainingStatus.Running) && r.Attempts < maxAttempts,
+            free: r => r.Status == TrainingStatus.Pending || r.HeartbeatAt < stale,
+            stamp: s => s.SetProperty(r => r.Status, TrainingStatus.Running).SetProperty(r => r.ClaimedAt, now)
+                .SetProperty(r => r.HeartbeatAt, now).SetProperty(r => r.Attempts, r => r.Attempts + 1),
+            ct);
+        return claimed is [var request] ? request : null;
     }
 
     /// <summary>
