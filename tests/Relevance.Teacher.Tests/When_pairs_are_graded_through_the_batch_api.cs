@@ -71,6 +71,17 @@ public class When_pairs_are_graded_through_the_batch_api
         }
     }
 
+    /// <summary>
+    /// A run's batches once each is final. PairsScored goes out before its batch is marked final (a crash in between
+    /// re-ingests and publishes again), so a test that saw the event waits for the rows instead of racing them.
+    /// </summary>
+    private static Task<List<TeacherBatch>> FinalBatchesAsync(TestBackend backend, Guid runId, int count) =>
+        Eventually.WaitAsync(async () =>
+        {
+            await using var db = backend.CreateDbContext();
+            return await db.TeacherBatches.AsNoTracking().Where(b => b.RunId == runId).OrderBy(b => b.Id).ToListAsync();
+        }, b => b.Count == count && b.All(x => x.Status is not (TeacherBatchStatus.Submitting or TeacherBatchStatus.Pending)), TimeSpan.FromSeconds(30), "the run's batches marked final");
+
     [SkippableTheory]
     [InlineData(Backend.RabbitMqPostgres)]
     [InlineData(Backend.InMemorySqlite)]
@@ -98,7 +109,7 @@ public class When_pairs_are_graded_through_the_batch_api
         await using (var db = world.Backend.CreateDbContext())
         {
             judgments = await db.TeacherJudgments.Where(j => j.RunId == runId).ToListAsync();
-            batches = await db.TeacherBatches.Where(b => b.RunId == runId).OrderBy(b => b.Id).ToListAsync();
+            batches = await FinalBatchesAsync(world.Backend, runId, 2);
             Assert.Equal(6, await db.LlmCache.CountAsync());
             Assert.Empty(await db.Failures.Where(f => f.RunId == runId).ToListAsync());
         }
@@ -260,8 +271,8 @@ public class When_pairs_are_graded_through_the_batch_api
         Assert.Equal(pairIds.Order(), scored[0].PairIds!.Order());
         Assert.Equal(2, world.Server.BatchesCreated);
 
+        var batches = await FinalBatchesAsync(world.Backend, runId, 2);
         await using var db = world.Backend.CreateDbContext();
-        var batches = await db.TeacherBatches.Where(b => b.RunId == runId).OrderBy(b => b.Id).ToListAsync();
         Assert.Equal(2, batches.Count);
         Assert.Equal((TeacherBatchStatus.Resubmitted, "expired", 1, 6), (batches[0].Status, batches[0].RemoteStatus, batches[0].Attempt, batches[0].Requests));
         Assert.Contains("4 pair(s) unanswered", batches[0].Reason);
@@ -289,8 +300,7 @@ public class When_pairs_are_graded_through_the_batch_api
         Assert.All(failed.Values, f => Assert.Contains("batch_expired", f.Detail)); // the error line is kept
         Assert.Equal(2, world.Server.BatchesCreated);
 
-        await using var db = world.Backend.CreateDbContext();
-        var batches = await db.TeacherBatches.Where(b => b.RunId == runId).OrderBy(b => b.Id).ToListAsync();
+        var batches = await FinalBatchesAsync(world.Backend, runId, 2);
         Assert.Equal([TeacherBatchStatus.Resubmitted, TeacherBatchStatus.Failed], batches.Select(b => b.Status));
         Assert.All(batches, b => Assert.Equal("expired", b.RemoteStatus));
         Assert.StartsWith("batch expired", batches[1].Reason);
@@ -311,8 +321,7 @@ public class When_pairs_are_graded_through_the_batch_api
         Assert.Equal(pairIds.Order(), failed.Keys.Order());
         Assert.All(failed.Values, f => Assert.StartsWith("batch failed: invalid_request: The input file could not be validated", f.Reason));
         Assert.Equal(1, world.Server.BatchesCreated);
-        await using var db = world.Backend.CreateDbContext();
-        var batch = await db.TeacherBatches.SingleAsync(b => b.RunId == runId);
+        var batch = Assert.Single(await FinalBatchesAsync(world.Backend, runId, 1));
         Assert.Equal((TeacherBatchStatus.Failed, "failed"), (batch.Status, batch.RemoteStatus));
     }
 
