@@ -26,8 +26,8 @@ public static class TinyTrainingSet
         ("backup", "restore a deleted file from backup", "Deleted files can be restored from the nightly backup for thirty days through the self-service restore page."),
     ];
 
-    /// <summary>Seeds the set into a fresh run and returns the run id.</summary>
-    public static async Task<Guid> SeedAsync(RelevanceDbContext db)
+    /// <summary>Seeds the set into a fresh run and returns the run id; <paramref name="reversed"/> writes the queries and judgments in the opposite order (other row ids, as concurrent consumers give).</summary>
+    public static async Task<Guid> SeedAsync(RelevanceDbContext db, bool reversed = false)
     {
         var now = DateTime.UtcNow;
         var run = new Run { Id = Guid.NewGuid(), Name = "tiny training set", CorpusPath = "(seeded by test)", CreatedAt = now };
@@ -48,8 +48,11 @@ public static class TinyTrainingSet
         {
             RunId = run.Id, SeedPassageId = passages[i].Id, Text = t.Query, TextHash = Hash(t.Query), Kind = "question", Generator = "test", CreatedAt = now,
         }).ToList();
-        db.Queries.AddRange(queries);
-        await db.SaveChangesAsync();
+        foreach (var query in reversed ? Enumerable.Reverse(queries) : queries)
+        {
+            db.Queries.Add(query);
+            await db.SaveChangesAsync();
+        }
 
         var pairs = new List<(Pair Pair, int Grade)>();
         for (var q = 0; q < queries.Count; q++)
@@ -65,12 +68,15 @@ public static class TinyTrainingSet
         db.Pairs.AddRange(pairs.Select(p => p.Pair));
         await db.SaveChangesAsync();
 
-        db.TeacherJudgments.AddRange(pairs.Select(p => new TeacherJudgment
+        foreach (var p in reversed ? Enumerable.Reverse(pairs) : pairs)
         {
-            RunId = run.Id, PairId = p.Pair.Id, Qid = p.Pair.QueryId.ToString(), Pid = p.Pair.PassageId.ToString(),
-            Teacher = Teacher, PromptVersion = "test-v1", Grade = p.Grade, Score = p.Grade, CreatedAt = now,
-        }));
-        await db.SaveChangesAsync();
+            db.TeacherJudgments.Add(new TeacherJudgment
+            {
+                RunId = run.Id, PairId = p.Pair.Id, Qid = p.Pair.QueryId.ToString(), Pid = p.Pair.PassageId.ToString(),
+                Teacher = Teacher, PromptVersion = "test-v1", Grade = p.Grade, Score = p.Grade, CreatedAt = now,
+            });
+            await db.SaveChangesAsync();
+        }
         return run.Id;
     }
 

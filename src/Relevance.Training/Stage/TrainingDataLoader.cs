@@ -37,8 +37,11 @@ public sealed class TrainingDataLoader(IDbContextFactory<RelevanceDbContext> fac
                 where j.RunId == runId && j.Teacher == request.Teacher && j.PairId != null
                 join p in db.PairTexts() on j.PairId equals p.PairId
                 where p.Split == PairSplit.Train
-                orderby j.Id
-                select new TrainingExample(p.QueryId.ToString(), p.Query, p.PassageId.ToString(), p.Passage, j.Score)).ToListAsync(ct);
+                // By content, not by row id: row ids follow the order in which concurrent consumers wrote the queries
+                // and judgments, which changes from run to run, and with them the seeded shuffle and the validation
+                // queries; the same corpus and settings must train the same version.
+                orderby p.QueryHash, p.PassageHash, j.Id
+                select new TrainingExample(p.QueryHash, p.Query, p.PassageHash, p.Passage, j.Score)).ToListAsync(ct);
         }
         else
         {
