@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Relevance.Data.Entities;
@@ -35,15 +34,7 @@ public sealed class When_rows_are_claimed_from_a_leased_queue
     {
         await using var backend = await TestBackend.CreateAsync(kind);
         await backend.StartHostAsync();
-        using var alive = Process.Start(new ProcessStartInfo("sleep", "120"))!;
-        int deadPid;
-        using (var dead = Process.Start(new ProcessStartInfo("true"))!)
-        {
-            await dead.WaitForExitAsync();
-            deadPid = dead.Id;
-        }
-        var self = LocalProcess.Id.Split(':');
-        string Local(int pid) => $"{self[0]}:{pid}:{self[2]}";
+        using var holders = await LocalHolders.StartAsync();
         var now = DateTime.UtcNow;
         var inForce = now + LeaseLength;
         await using (var db = backend.CreateDbContext())
@@ -62,11 +53,11 @@ public sealed class When_rows_are_claimed_from_a_leased_queue
             db.TrainingRequests.AddRange(
                 Row("done", TrainingStatus.Completed, null, null),
                 Row("free", TrainingStatus.Pending, null, null),
-                Row("live", TrainingStatus.Running, Local(alive.Id), inForce),
+                Row("live", TrainingStatus.Running, holders.Alive, inForce),
                 Row("expired", TrainingStatus.Running, "another-machine:1:1", now.AddSeconds(-1)),
-                Row("foreign", TrainingStatus.Running, $"another-machine:{deadPid}:{self[2]}", inForce),
-                Row("done-by-the-dead", TrainingStatus.Completed, Local(deadPid), inForce),
-                Row("dead", TrainingStatus.Running, Local(deadPid), inForce));
+                Row("foreign", TrainingStatus.Running, holders.Foreign, inForce),
+                Row("done-by-the-dead", TrainingStatus.Completed, holders.Dead, inForce),
+                Row("dead", TrainingStatus.Running, holders.Dead, inForce));
             await db.SaveChangesAsync();
         }
 
@@ -74,7 +65,6 @@ public sealed class When_rows_are_claimed_from_a_leased_queue
         var first = await ClaimAsync(claims, "rerun:1", max: 2);
         var second = await ClaimAsync(claims, "rerun:1", max: 10);
         var third = await ClaimAsync(claims, "rerun:1", max: 10);
-        alive.Kill();
 
         Assert.Equal(["free", "expired"], first.Select(r => r.Teacher));
         Assert.Equal(["dead"], second.Select(r => r.Teacher));
@@ -83,7 +73,7 @@ public sealed class When_rows_are_claimed_from_a_leased_queue
         Assert.All(first.Concat(second), r => Assert.True(r.HeartbeatAt > now, "the claim writes the caller's lease columns"));
         Assert.Equal([1, 2, 2], first.Concat(second).Select(r => r.Attempts));
         await using var check = backend.CreateDbContext();
-        Assert.Equal(Local(alive.Id), (await check.TrainingRequests.SingleAsync(r => r.Teacher == "live")).ClaimedBy);
+        Assert.Equal(holders.Alive, (await check.TrainingRequests.SingleAsync(r => r.Teacher == "live")).ClaimedBy);
     }
 
     [SkippableTheory]

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Relevance.Data;
@@ -21,29 +20,20 @@ public sealed class When_a_claim_is_held_by_a_dead_process
         var host = await backend.StartHostAsync();
         var store = new TrainingRequestStore(host.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<RelevanceDbContext>>(), TimeProvider.System);
 
-        using var alive = Process.Start(new ProcessStartInfo("sleep", "120"))!;
-        int deadPid;
-        using (var dead = Process.Start(new ProcessStartInfo("true"))!)
-        {
-            await dead.WaitForExitAsync();
-            deadPid = dead.Id;
-        }
-        var self = LocalProcess.Id.Split(':');
-        string Holder(int pid) => $"{self[0]}:{pid}:{self[2]}";
+        using var holders = await LocalHolders.StartAsync();
         var now = DateTime.UtcNow;
         await using (var db = backend.CreateDbContext())
         {
             // All three heartbeated a moment ago: none is stale by the 120 s timeout.
             db.TrainingRequests.AddRange(
-                Running("live", Holder(alive.Id), now.AddSeconds(-3)),
-                Running("foreign", $"another-machine:{deadPid}:{self[2]}", now.AddSeconds(-2)),
-                Running("dead", Holder(deadPid), now.AddSeconds(-1)));
+                Running("live", holders.Alive, now.AddSeconds(-3)),
+                Running("foreign", holders.Foreign, now.AddSeconds(-2)),
+                Running("dead", holders.Dead, now.AddSeconds(-1)));
             await db.SaveChangesAsync();
         }
 
         var claimed = await store.ClaimAsync("rerun:1", TimeSpan.FromSeconds(120), maxAttempts: 3, CancellationToken.None);
         var again = await store.ClaimAsync("rerun:1", TimeSpan.FromSeconds(120), maxAttempts: 3, CancellationToken.None);
-        alive.Kill();
 
         Assert.Equal("dead", claimed?.Teacher);
         Assert.Equal(2, claimed!.Attempts);
