@@ -29,6 +29,9 @@ public sealed record TrainModelVersion(Guid RequestId, Guid? RunId, string Teach
 public sealed record TrainingFiles(string Pairs, string TeacherLabels);
 
 /// <summary>Creates a label job from a JSONL file or a run's pairs and fans it out as <see cref="LabelPairs"/> messages.</summary>
+/// <summary>The run's last step: evaluate the held-out labels of <paramref name="JobId"/> against the teacher and write the report.</summary>
+public sealed record FinishRun(Guid RunId, Guid JobId);
+
 public sealed record StartLabelJob(Guid JobId, string Name, string? InputPath, Guid? RunId, Guid? ModelVersionId);
 
 /// <summary>

@@ -16,9 +16,6 @@ public static class Stages
     public const string Labeling = "labeling";
     public const string SearchEvaluation = "search-evaluation";
 
-    /// <summary>The pipeline's hand-over from grading to training (not a stage of its own; its work units gate the run).</summary>
-    public const string Gate = "gate";
-
     /// <summary>Every stage, in data-flow order.</summary>
     public static readonly IReadOnlyList<string> All = [Pipeline, Ingest, Synthesis, Negatives, Teacher, Training, Evaluation, Labeling, SearchEvaluation];
 

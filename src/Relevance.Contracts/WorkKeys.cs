@@ -11,6 +11,7 @@ public static class WorkKeys
     public static string Negatives(IEnumerable<long> queryIds) => $"{Stages.Negatives}:" + Digest(queryIds);
     public static string Teacher(IEnumerable<long> pairIds) => $"{Stages.Teacher}:" + Digest(pairIds);
     public static string Training(Guid requestId) => $"{Stages.Training}:{requestId:N}";
+    public static string Report(Guid runId) => $"{Stages.Pipeline}:report:{runId:N}";
 
     /// <summary>The stage a key belongs to: every key starts with its stage's name.</summary>
     public static string StageOf(string key) => key.Split(':', 2)[0];
@@ -22,6 +23,7 @@ public static class WorkKeys
         SynthesizeQueries m => Synthesis(m.PassageId),
         MineNegatives m => Negatives(m.QueryIds),
         ScorePairs m => Teacher(m.PairIds),
+        FinishRun m => Report(m.RunId),
         _ => null,
     };
 

@@ -40,6 +40,14 @@ public static class DataServiceCollectionExtensions
         services.AddDbContextFactory<RelevanceDbContext>((sp, db) => Configure(db, sp.GetRequiredService<IOptions<DatabaseOptions>>().Value), ServiceLifetime.Singleton);
         services.TryAddScoped(sp => sp.GetRequiredService<IDbContextFactory<RelevanceDbContext>>().CreateDbContext());
         services.TryAddSingleton<BulkWriter>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<Outbox.OutboxOptions>().BindConfiguration(Outbox.OutboxOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<Outbox.OutboxSignal>();
+        services.TryAddSingleton<Outbox.Outbox>();
+        if (!services.Any(d => d.ImplementationType == typeof(Outbox.OutboxRelay)))
+        {
+            services.AddHostedService<Outbox.OutboxRelay>();
+        }
         services.TryAddSingleton<DatabaseInitializer>();
         services.AddHostedService(sp => sp.GetRequiredService<DatabaseInitializer>());
         return builder;

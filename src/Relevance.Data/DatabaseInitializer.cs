@@ -70,8 +70,8 @@ public sealed partial class DatabaseInitializer(
     /// <summary>
     /// Creates the SQLite schema, or what an older file lacks (tables added since, such as teacher_batches): the
     /// model's create script with IF NOT EXISTS, inside one <c>BEGIN IMMEDIATE</c> transaction, so processes
-    /// that start together wait for each other instead of racing. (New columns on old tables are not covered:
-    /// delete the embedded database, or use PostgreSQL and its migrations.)
+    /// that start together wait for each other instead of racing; then the columns added to old tables since
+    /// (nullable, or with the type's zero as default), which is all SQLite's ALTER TABLE can do.
     /// </summary>
     internal static async Task CreateMissingSqliteTablesAsync(RelevanceDbContext db, CancellationToken ct)
     {
@@ -87,10 +87,37 @@ public sealed partial class DatabaseInitializer(
             await using var cmd = conn.CreateCommand();
             cmd.CommandText = "BEGIN IMMEDIATE;\n" + script + "\nCOMMIT;";
             await cmd.ExecuteNonQueryAsync(ct);
+            await AddMissingSqliteColumnsAsync(db, conn, ct);
         }
         finally
         {
             await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private static async Task AddMissingSqliteColumnsAsync(RelevanceDbContext db, System.Data.Common.DbConnection conn, CancellationToken ct)
+    {
+        foreach (var entity in db.Model.GetEntityTypes().Where(e => e.GetTableName() is not null))
+        {
+            var table = entity.GetTableName()!;
+            var existing = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            await using (var info = conn.CreateCommand())
+            {
+                info.CommandText = $"PRAGMA table_info(\"{table}\")";
+                await using var reader = await info.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct)) existing.Add(reader.GetString(1));
+            }
+            var store = Microsoft.EntityFrameworkCore.Metadata.StoreObjectIdentifier.Table(table, entity.GetSchema());
+            foreach (var property in entity.GetProperties())
+            {
+                var column = property.GetColumnName(store);
+                if (column is null || existing.Contains(column)) continue;
+                var type = property.GetColumnType();
+                var zero = type.Equals("TEXT", StringComparison.OrdinalIgnoreCase) ? "''" : "0";
+                await using var alter = conn.CreateCommand();
+                alter.CommandText = $"ALTER TABLE \"{table}\" ADD COLUMN \"{column}\" {type}{(property.IsNullable ? "" : " NOT NULL DEFAULT " + zero)}";
+                await alter.ExecuteNonQueryAsync(ct);
+            }
         }
     }
 

@@ -99,7 +99,7 @@ public sealed partial class LabelJobPublisher(
         {
             await publish.PublishBatch(messages, ct);
         }
-        if (pairs.Count == 0) await writer.UpdateProgressAsync(jobId, publish, ct);
+        if (pairs.Count == 0) await writer.UpdateProgressAsync(jobId, ct);
         return new LabelJobCreated(jobId, job.ModelVersionId, pairs.Count, errors.Count, duplicates, errors);
     }
 

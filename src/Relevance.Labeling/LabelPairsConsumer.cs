@@ -8,7 +8,7 @@ namespace Relevance.Labeling;
 public sealed class LabelPairsConsumer(LabelWriter writer) : IConsumer<Batch<LabelPairs>>
 {
     public Task Consume(ConsumeContext<Batch<LabelPairs>> context) =>
-        writer.LabelAsync([.. context.Message.Select(m => m.Message)], context, context.CancellationToken);
+        writer.LabelAsync([.. context.Message.Select(m => m.Message)], context.CancellationToken);
 }
 
 /// <summary>

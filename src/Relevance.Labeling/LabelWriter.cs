@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Relevance.Contracts;
 using Relevance.Data;
 using Relevance.Data.Entities;
+using Relevance.Data.Outbox;
 using Relevance.ServiceDefaults;
 using Relevance.Slm;
 
@@ -13,12 +14,12 @@ namespace Relevance.Labeling;
 /// <summary>
 /// The labeling stage's work for one batch of chunks: score each model version's pairs (bucketed by
 /// length inside the scorer), write the labels in one bulk insert that ignores pairs already labeled
-/// (redelivery), bring each touched job's progress up to date, and publish <see cref="LabelJobCompleted"/>
-/// for a job that this batch completed — once, guarded by a conditional update.
+/// (redelivery), bring each touched job's progress up to date, and announce <see cref="LabelJobCompleted"/>
+/// for a job that this batch completed — once, guarded by a conditional update, through the outbox.
 /// </summary>
-public sealed partial class LabelWriter(ScorerCache cache, BulkWriter bulk, IDbContextFactory<RelevanceDbContext> factory, ILogger<LabelWriter> logger)
+public sealed partial class LabelWriter(ScorerCache cache, BulkWriter bulk, IDbContextFactory<RelevanceDbContext> factory, Outbox outbox, ILogger<LabelWriter> logger)
 {
-    public async Task<int> LabelAsync(IReadOnlyList<LabelPairs> chunks, IPublishEndpoint publish, CancellationToken ct)
+    public async Task<int> LabelAsync(IReadOnlyList<LabelPairs> chunks, CancellationToken ct)
     {
         // A redelivered chunk can sit in the same batch as its first copy: score each pair once.
         var unique = chunks.SelectMany(c => c.Pairs.Select(p => (c.JobId, c.ModelVersionId, p.Qid, p.Query, p.Pid, p.Passage)))
@@ -51,40 +52,36 @@ public sealed partial class LabelWriter(ScorerCache cache, BulkWriter bulk, IDbC
         RelevanceTelemetry.Labels.Add(inserted);
         foreach (var jobId in unique.Select(m => m.JobId).Distinct())
         {
-            await UpdateProgressAsync(jobId, publish, ct);
+            await UpdateProgressAsync(jobId, ct);
         }
         return inserted;
     }
 
-    /// <summary>Recounts a job's labels and, when all are in, marks it completed and publishes the event once.</summary>
-    public async Task UpdateProgressAsync(Guid jobId, IPublishEndpoint publish, CancellationToken ct)
+    /// <summary>
+    /// Recounts a job's labels and, when all are in, marks it completed and stores <see cref="LabelJobCompleted"/> in
+    /// the same transaction: the conditional update lets one worker complete it, and the event commits with it.
+    /// </summary>
+    public async Task UpdateProgressAsync(Guid jobId, CancellationToken ct)
     {
-        await using var db = await factory.CreateDbContextAsync(ct);
-        // A recount (not an increment) stays right under redelivery and concurrent workers.
-        await db.LabelJobs.Where(j => j.Id == jobId)
-            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Completed, j => db.Labels.Count(l => l.JobId == j.Id)), ct);
-
-        var strategy = db.Database.CreateExecutionStrategy();
-        await strategy.ExecuteAsync(async () =>
+        await using (var db = await factory.CreateDbContextAsync(ct))
         {
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            // A recount (not an increment) stays right under redelivery and concurrent workers.
+            await db.LabelJobs.Where(j => j.Id == jobId)
+                .ExecuteUpdateAsync(s => s.SetProperty(j => j.Completed, j => db.Labels.Count(l => l.JobId == j.Id)), ct);
+        }
+        await outbox.CommitAsync(async (tx, ct) =>
+        {
             var now = DateTime.UtcNow;
-            // Only one worker's conditional update succeeds; the row lock holds the others until we commit,
-            // after which they see the job completed. The event goes out before the commit: a failed publish
-            // rolls back and the message's retry tries again, so the event is neither lost nor doubled
-            // (short of the commit itself failing after a successful publish).
-            var won = await db.LabelJobs
+            var won = await tx.Db.LabelJobs
                 .Where(j => j.Id == jobId && j.Status != LabelJobStatus.Completed && j.Completed >= j.Total)
                 .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, LabelJobStatus.Completed).SetProperty(j => j.CompletedAt, now), ct);
-            if (won == 1)
-            {
-                var job = await db.LabelJobs.AsNoTracking().FirstAsync(j => j.Id == jobId, ct);
-                var seconds = ((job.CompletedAt ?? now) - (job.StartedAt ?? job.CreatedAt)).TotalSeconds;
-                await publish.Publish(new LabelJobCompleted(jobId, job.ModelVersionId, job.Completed, seconds), ct);
-                LogCompleted(jobId, job.Completed, seconds);
-            }
-            await tx.CommitAsync(ct);
-        });
+            if (won != 1) return 0;
+            var job = await tx.Db.LabelJobs.AsNoTracking().FirstAsync(j => j.Id == jobId, ct);
+            var seconds = ((job.CompletedAt ?? now) - (job.StartedAt ?? job.CreatedAt)).TotalSeconds;
+            tx.Publish(new LabelJobCompleted(jobId, job.ModelVersionId, job.Completed, seconds));
+            LogCompleted(jobId, job.Completed, seconds);
+            return 1;
+        }, ct);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Label job {JobId} completed: {Labels} labels in {Seconds:F1} s")]

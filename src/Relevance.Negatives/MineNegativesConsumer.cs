@@ -1,17 +1,18 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Relevance.Contracts;
+using Relevance.Data.Outbox;
 
 namespace Relevance.Negatives;
 
 /// <summary>Mines the message's queries and announces the pairs once they are stored.</summary>
-public sealed class MineNegativesConsumer(NegativeMiner miner) : IConsumer<MineNegatives>
+public sealed class MineNegativesConsumer(NegativeMiner miner, Outbox outbox) : IConsumer<MineNegatives>
 {
     public async Task Consume(ConsumeContext<MineNegatives> context)
     {
         var m = context.Message;
         var outcome = await miner.MineAsync(m.RunId, m.QueryIds, context.CancellationToken);
-        await context.Publish(new NegativesMined(m.RunId, outcome.QueryIds, outcome.Pairs), context.CancellationToken);
+        await outbox.PublishAsync(new NegativesMined(m.RunId, outcome.QueryIds, outcome.Pairs), context.CancellationToken);
     }
 }
 

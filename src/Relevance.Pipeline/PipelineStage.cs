@@ -2,29 +2,26 @@ using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Relevance.Contracts;
+using Relevance.Data.Outbox;
 using Relevance.ServiceDefaults;
 
 namespace Relevance.Pipeline;
 
 public static class PipelineStage
 {
-    /// <summary>The run coordinator: records runs and hands each to the first stage.</summary>
+    /// <summary>
+    /// The run: its state machine reacts to the stages' events inside their outbox transactions, so it is
+    /// registered in every host whatever <c>Stages</c> selects; the pipeline stage's own consumers start runs
+    /// and write their reports.
+    /// </summary>
     public static IHostApplicationBuilder AddPipeline(this IHostApplicationBuilder builder)
     {
-        builder.Services.TryAddSingleton<RunCoordinator>();
-        builder.Services.TryAddSingleton<RunAdvancer>();
+        builder.Services.AddOutboxHandler<RunStateMachine>();
         builder.Services.TryAddSingleton<RunFinisher>();
-        builder.Services.TryAddSingleton<RunResumer>();
         builder.AddStage(Stages.Pipeline, x =>
         {
-            x.AddConsumer<StartRunConsumer, StartRunConsumerDefinition>();
-            x.AddConsumer<CorpusIngestedConsumer, PipelineEndpointDefinition<CorpusIngestedConsumer>>();
-            x.AddConsumer<QueriesSynthesizedConsumer, PipelineEndpointDefinition<QueriesSynthesizedConsumer>>();
-            x.AddConsumer<NegativesMinedConsumer, PipelineEndpointDefinition<NegativesMinedConsumer>>();
-            x.AddConsumer<PairsScoredConsumer, PipelineEndpointDefinition<PairsScoredConsumer>>();
-            x.AddConsumer<StageFailedConsumer, PipelineEndpointDefinition<StageFailedConsumer>>();
-            x.AddConsumer<ModelVersionTrainedConsumer, PipelineEndpointDefinition<ModelVersionTrainedConsumer>>();
-            x.AddConsumer<LabelJobCompletedConsumer, PipelineEndpointDefinition<LabelJobCompletedConsumer>>();
+            x.AddConsumer<StartRunConsumer, PipelineEndpointDefinition<StartRunConsumer>>();
+            x.AddConsumer<FinishRunConsumer, PipelineEndpointDefinition<FinishRunConsumer>>();
         });
         return builder;
     }

@@ -34,7 +34,7 @@ public sealed record RunCounts(
         var status = await db.Runs.AsNoTracking().Where(r => r.Id == runId).Select(r => (RunStatus?)r.Status).SingleOrDefaultAsync(ct);
         var jobs = db.LabelJobs.AsNoTracking().Where(j => j.RunId == runId).Select(j => j.Id);
         var requests = db.TrainingRequests.AsNoTracking().Where(r => r.RunId == runId).Select(r => (Guid?)r.Id);
-        var work = db.Set<RunWorkItem>().AsNoTracking().Where(w => w.RunId == runId && w.Stage != Stages.Gate);
+        var work = db.Set<RunWorkItem>().AsNoTracking().Where(w => w.RunId == runId);
         return new RunCounts(
             runId,
             status?.ToString() ?? "missing",

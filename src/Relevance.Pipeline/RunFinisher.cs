@@ -24,10 +24,15 @@ public sealed partial class RunFinisher(
     IConfiguration configuration,
     ILogger<RunFinisher> logger)
 {
-    public async Task<string> FinishAsync(Guid runId, LabelJobCompleted job, CancellationToken ct)
+    /// <summary>The report's one-line summary; null when the run is not reporting (a redelivered FinishRun after it completed).</summary>
+    public async Task<string?> FinishAsync(Guid runId, Guid jobId, CancellationToken ct)
     {
         await using var db = await factory.CreateDbContextAsync(ct);
         var run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId, ct);
+        if (run.State != RunState.Reporting) return null;
+        var labelJob = await db.LabelJobs.AsNoTracking().SingleAsync(j => j.Id == jobId, ct);
+        var job = new LabelJobCompleted(labelJob.Id, labelJob.ModelVersionId, labelJob.Completed,
+            labelJob.CompletedAt is { } end ? (end - (labelJob.StartedAt ?? labelJob.CreatedAt)).TotalSeconds : 0);
         var heldOut = await db.PairTexts().Where(p => p.RunId == runId && p.Split == PairSplit.HeldOut)
             .Select(p => new { Id = p.PairId, p.QueryId, p.Query, p.PassageId, p.Passage }).ToListAsync(ct);
         var judgments = await db.TeacherJudgments.AsNoTracking().Where(j => j.RunId == runId && j.PairId != null)

@@ -1,42 +1,32 @@
 using MassTransit;
 using Relevance.Contracts;
-using Relevance.Data;
-using Relevance.Data.Entities;
 
 namespace Relevance.Pipeline;
 
-/// <summary>Records the run (once, however often the command is delivered) and starts ingestion.</summary>
-public sealed class StartRunConsumer(BulkWriter writer, RunCoordinator coordinator) : IConsumer<StartRun>
+/// <summary>Records the run (once, however often the command is delivered) and dispatches its ingestion, in one transaction.</summary>
+public sealed class StartRunConsumer(RunStateMachine runs) : IConsumer<StartRun>
 {
-    public async Task Consume(ConsumeContext<StartRun> context)
+    public Task Consume(ConsumeContext<StartRun> context) => runs.StartAsync(context.Message, context.CancellationToken);
+}
+
+/// <summary>Evaluates the run's held-out labels and writes its report, then completes the run.</summary>
+public sealed class FinishRunConsumer(RunFinisher finisher, RunStateMachine runs) : IConsumer<FinishRun>
+{
+    public async Task Consume(ConsumeContext<FinishRun> context)
     {
         var m = context.Message;
-        var inserted = await writer.InsertIgnoreDuplicatesAsync([new Run
-        {
-            Id = m.RunId,
-            Name = m.Name,
-            CorpusPath = m.CorpusPath,
-            Status = RunStatus.Running,
-            SettingsJson = RunSettingsStore.Serialize(m.Settings),
-            CreatedAt = DateTime.UtcNow,
-        }], context.CancellationToken);
-        if (inserted == 1) await context.Publish(new RunStarted(m.RunId, m.Name), context.CancellationToken);
-        // A redelivery: usually ingestion is under way or done. But the first attempt may have recorded the
-        // run and then lost its publish (RabbitMQ went away in between), leaving the ingest unit missing or
-        // pending with no message anywhere: dispatch it (again). Ingestion is idempotent.
-        var ingest = await coordinator.WorkStatusAsync(m.RunId, Stages.Ingest, WorkKeys.Ingest(m.RunId), context.CancellationToken);
-        if (ingest is null or WorkStatus.Pending)
-        {
-            await coordinator.DispatchAsync(context, m.RunId, Stages.Ingest, [new IngestCorpus(m.RunId, m.CorpusPath)], context.CancellationToken);
-        }
+        // Finishing twice (a redelivery) is harmless: the benchmark set is stored once and the report rewritten.
+        var summary = await finisher.FinishAsync(m.RunId, m.JobId, context.CancellationToken);
+        if (summary is not null) await runs.CompleteAsync(m.RunId, summary, context.CancellationToken);
     }
 }
 
-public sealed class StartRunConsumerDefinition : ConsumerDefinition<StartRunConsumer>
+public sealed class PipelineEndpointDefinition<TConsumer> : ConsumerDefinition<TConsumer> where TConsumer : class, IConsumer
 {
-    public StartRunConsumerDefinition()
+    public PipelineEndpointDefinition()
     {
-        EndpointName = "pipeline-start-run";
+        var name = typeof(TConsumer).Name.Replace("Consumer", "");
+        EndpointName = "pipeline-" + string.Concat(name.Select((c, i) => i > 0 && char.IsUpper(c) ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
         ConcurrentMessageLimit = 4;
     }
 }

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Relevance.Contracts;
 using Relevance.Data;
 using Relevance.Data.Entities;
+using Relevance.Data.Outbox;
 
 namespace Relevance.ServiceDefaults;
 
@@ -48,7 +49,7 @@ public sealed class NoteFailedMessageFilter<T> : IFilter<ConsumeContext<T>> wher
 /// <summary>
 /// The first filter of every endpoint's error pipe, so it runs exactly once per message that failed
 /// after all its retries (or could not be read at all): it records one failure row with the run, the
-/// stage and the reason, counts it, publishes <see cref="StageFailed"/>, then lets MassTransit
+/// stage and the reason, counts it, stores <see cref="StageFailed"/> with it (one outbox transaction), then lets MassTransit
 /// generate the fault and move the message to the <c>_error</c> queue. Nothing is silently dropped.
 /// </summary>
 public sealed partial class RecordFailureFilter(IServiceProvider services, string stage) : IFilter<ExceptionReceiveContext>
@@ -84,9 +85,7 @@ public sealed partial class RecordFailureFilter(IServiceProvider services, strin
         Activity.Current?.SetStatus(ActivityStatusCode.Error, reason);
         try
         {
-            var factory = services.GetRequiredService<IDbContextFactory<RelevanceDbContext>>();
-            await using var db = await factory.CreateDbContextAsync(CancellationToken.None);
-            db.Failures.Add(new Failure
+            await services.GetRequiredService<Outbox>().RecordFailureAsync(new Failure
             {
                 RunId = info?.RunId,
                 Stage = stage,
@@ -94,9 +93,7 @@ public sealed partial class RecordFailureFilter(IServiceProvider services, strin
                 Reason = reason,
                 Detail = Truncate(context.Exception.ToString(), 8000),
                 CreatedAt = DateTime.UtcNow,
-            });
-            await db.SaveChangesAsync(CancellationToken.None);
-            await services.GetRequiredService<IBus>().Publish(new StageFailed(info?.RunId, stage, messageType, reason, info?.WorkKey), CancellationToken.None);
+            }, new StageFailed(info?.RunId, stage, messageType, reason, info?.WorkKey), CancellationToken.None);
         }
         catch (Exception recordEx)
         {
@@ -135,18 +132,14 @@ public sealed partial class RecordSkippedFilter(IServiceProvider services, strin
         RelevanceTelemetry.Failures.Add(1, new TagList { { "stage", stage }, { "kind", "skipped" } });
         try
         {
-            var factory = services.GetRequiredService<IDbContextFactory<RelevanceDbContext>>();
-            await using var db = await factory.CreateDbContextAsync(CancellationToken.None);
-            db.Failures.Add(new Failure
+            await services.GetRequiredService<Outbox>().RecordFailureAsync(new Failure
             {
                 Stage = stage,
                 Subject = $"skipped:{context.GetMessageId()?.ToString() ?? "no message id"}",
                 Reason = reason,
                 Detail = $"content type {context.ContentType?.ToString() ?? "none"}, {context.Body.Length} bytes",
                 CreatedAt = DateTime.UtcNow,
-            });
-            await db.SaveChangesAsync(CancellationToken.None);
-            await services.GetRequiredService<IBus>().Publish(new StageFailed(null, stage, "skipped message", reason, null), CancellationToken.None);
+            }, new StageFailed(null, stage, "skipped message", reason, null), CancellationToken.None);
         }
         catch (Exception recordEx)
         {

@@ -3,19 +3,20 @@ using Microsoft.EntityFrameworkCore;
 using Relevance.Contracts;
 using Relevance.Data;
 using Relevance.Data.Entities;
+using Relevance.Data.Outbox;
 using Relevance.ServiceDefaults;
 using Relevance.Llm;
 
 namespace Relevance.Synthesis;
 
 /// <summary>Writes the queries for one seed passage and publishes <see cref="QueriesSynthesized"/>.</summary>
-public sealed class SynthesizeQueriesConsumer(QuerySynthesisService service) : IConsumer<SynthesizeQueries>
+public sealed class SynthesizeQueriesConsumer(QuerySynthesisService service, Outbox outbox) : IConsumer<SynthesizeQueries>
 {
     public async Task Consume(ConsumeContext<SynthesizeQueries> context)
     {
         var m = context.Message;
         var result = await service.SynthesizeAsync(m.RunId, m.PassageId, m.QueriesPerPassage, context.CancellationToken);
-        await context.Publish(result, context.CancellationToken);
+        await outbox.PublishAsync(result, context.CancellationToken);
     }
 }
 

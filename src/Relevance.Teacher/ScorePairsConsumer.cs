@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Relevance.Contracts;
 using Relevance.Data;
 using Relevance.Data.Entities;
+using Relevance.Data.Outbox;
 using Relevance.Llm;
 using Relevance.ServiceDefaults;
 
@@ -18,7 +19,7 @@ namespace Relevance.Teacher;
 /// In batch mode (<c>Teacher:Mode=Batch</c>, LLM teacher) it submits an OpenAI batch instead and returns at
 /// once; <see cref="TeacherBatchPoller"/> publishes <see cref="PairsScored"/> when the batch is ingested.
 /// </summary>
-public sealed class ScorePairsConsumer(PairScoringService service, IPairGrader grader, IOptions<TeacherOptions> options, IServiceProvider services) : IConsumer<ScorePairs>
+public sealed class ScorePairsConsumer(PairScoringService service, IPairGrader grader, IOptions<TeacherOptions> options, IServiceProvider services, Outbox outbox) : IConsumer<ScorePairs>
 {
     public async Task Consume(ConsumeContext<ScorePairs> context)
     {
@@ -26,11 +27,11 @@ public sealed class ScorePairsConsumer(PairScoringService service, IPairGrader g
         if (options.Value.Mode == TeacherMode.Batch && grader is LlmPairGrader)
         {
             var scored = await services.GetRequiredService<TeacherBatchService>().SubmitAsync(m.RunId, m.PairIds, context.CancellationToken);
-            if (scored is not null) await context.Publish(scored, context.CancellationToken);
+            if (scored is not null) await outbox.PublishAsync(scored, context.CancellationToken);
             return;
         }
         var result = await service.ScoreAsync(m.RunId, m.PairIds, context.CancellationToken);
-        await context.Publish(result, context.CancellationToken);
+        await outbox.PublishAsync(result, context.CancellationToken);
     }
 }
 

@@ -42,7 +42,6 @@ public sealed partial class TeacherBatchPoller(
         var interval = TimeSpan.FromSeconds(o.BatchPollSeconds);
         var lease = TimeSpan.FromSeconds(o.BatchLeaseSeconds);
         var service = services.GetRequiredService<TeacherBatchService>();
-        var bus = services.GetRequiredService<IBus>();
         while (!stoppingToken.IsCancellationRequested)
         {
             var claimed = 0;
@@ -54,7 +53,7 @@ public sealed partial class TeacherBatchPoller(
                 {
                     try
                     {
-                        await service.ProcessAsync(row, worker, bus, stoppingToken);
+                        await service.ProcessAsync(row, worker, stoppingToken);
                     }
                     catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
                     {
@@ -63,7 +62,7 @@ public sealed partial class TeacherBatchPoller(
                         var errors = await store.RecordErrorAsync(row.Id, worker, $"{ex.GetType().Name}: {ex.Message}", backoff, stoppingToken);
                         if (errors >= o.BatchMaxPollErrors)
                         {
-                            await service.AbandonAsync(row, worker: null, $"batch abandoned after {errors} failed polls: {ex.GetType().Name}: {ex.Message}", bus, stoppingToken);
+                            await service.AbandonAsync(row, worker: null, $"batch abandoned after {errors} failed polls: {ex.GetType().Name}: {ex.Message}", stoppingToken);
                         }
                     }
                 }

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using Relevance.Contracts;
 using Relevance.Data;
 using Relevance.Data.Entities;
+using Relevance.Data.Outbox;
 using Relevance.Llm;
 using Relevance.ServiceDefaults;
 
@@ -38,6 +39,7 @@ public sealed partial class TeacherBatchService(
     LlmBatchClient batches,
     IOptions<TeacherOptions> options,
     TimeProvider clock,
+    Outbox outbox,
     ILogger<TeacherBatchService> logger)
 {
     private LlmPairGrader Llm => grader as LlmPairGrader
@@ -130,14 +132,14 @@ public sealed partial class TeacherBatchService(
     }
 
     /// <summary>Polls a batch this worker claimed and ingests it once it has ended.</summary>
-    public async Task ProcessAsync(TeacherBatch row, string worker, IPublishEndpoint publish, CancellationToken ct)
+    public async Task ProcessAsync(TeacherBatch row, string worker, CancellationToken ct)
     {
         using var activity = RelevanceTelemetry.Source.StartActivity("teacher.poll-batch");
         activity?.SetTag("relevance.run", row.RunId).SetTag("relevance.batch", row.BatchId);
 
         if (row.Status == TeacherBatchStatus.Submitting || row.BatchId is null)
         {
-            await ResumeSubmissionAsync(row, worker, publish, ct);
+            await ResumeSubmissionAsync(row, worker, ct);
             return;
         }
         var status = await batches.GetAsync(row.BatchId, ct);
@@ -149,20 +151,20 @@ public sealed partial class TeacherBatchService(
                 .SetProperty(b => b.ClaimedBy, (string?)null).SetProperty(b => b.ClaimedUntil, (DateTime?)null), ct);
             return;
         }
-        await IngestAsync(row, worker, status, publish, ct);
+        await IngestAsync(row, worker, status, ct);
     }
 
     /// <summary>The poller gave up on reading this batch: its unjudged pairs are failures, and the message is reported.</summary>
-    public async Task AbandonAsync(TeacherBatch row, string? worker, string reason, IPublishEndpoint publish, CancellationToken ct)
+    public async Task AbandonAsync(TeacherBatch row, string? worker, string reason, CancellationToken ct)
     {
         var work = await scoring.LoadAsync(row.RunId, Ids(row.PairIdsJson), ct);
         var outcomes = work.Pairs.Where(p => !work.Judged.Contains(p.PairId))
             .Select(p => LlmPairGrader.Combine(p, [new Verdict(null, null, null, reason, null)], new GradeUsage())).ToList();
         var (inserted, failures) = await scoring.RecordAsync(row.RunId, outcomes, work.Missing, ct);
-        await FinishAsync(row, worker, TeacherBatchStatus.Failed, row.RemoteStatus, reason, inserted, failures, new GradeUsage(), publish, ct);
+        await FinishAsync(row, worker, TeacherBatchStatus.Failed, row.RemoteStatus, reason, inserted, failures, new GradeUsage(), ct);
     }
 
-    private async Task IngestAsync(TeacherBatch row, string worker, LlmBatchStatus status, IPublishEndpoint publish, CancellationToken ct)
+    private async Task IngestAsync(TeacherBatch row, string worker, LlmBatchStatus status, CancellationToken ct)
     {
         var results = new List<LlmBatchResult>();
         if (status.OutputFileId is { } output) results.AddRange(batches.ParseResults(await batches.DownloadAsync(output, ct)));
@@ -248,17 +250,17 @@ public sealed partial class TeacherBatchService(
 
         if (unanswered.Count > 0)
         {
-            await ResubmitAsync(row, worker, status, unanswered, inserted, failures, fresh, publish, ct);
+            await ResubmitAsync(row, worker, status, unanswered, inserted, failures, fresh, ct);
             return;
         }
         var summary = $"{finalStatus}: {results.Count} line(s), {inserted} judged, {failures} failed" + (stray > 0 ? $", {stray} unattributable line(s)" : "");
         await FinishAsync(row, worker, finalStatus == "completed" ? TeacherBatchStatus.Completed : TeacherBatchStatus.Failed,
-            finalStatus, finalStatus == "completed" ? summary : $"{giveUp}; {summary}", inserted, failures, fresh, publish, ct, status);
+            finalStatus, finalStatus == "completed" ? summary : $"{giveUp}; {summary}", inserted, failures, fresh, ct, status);
     }
 
     /// <summary>Marks the expired batch resubmitted and records, then sends, a new one for its unanswered pairs.</summary>
     private async Task ResubmitAsync(TeacherBatch row, string worker, LlmBatchStatus status, IReadOnlyList<long> unanswered,
-        int inserted, int failures, GradeUsage fresh, IPublishEndpoint publish, CancellationToken ct)
+        int inserted, int failures, GradeUsage fresh, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var next = new TeacherBatch
@@ -302,7 +304,7 @@ public sealed partial class TeacherBatchService(
         LogResubmitting(row.RunId, row.BatchId, unanswered.Count, next.Attempt);
         try
         {
-            await ResumeSubmissionAsync(next, worker: null, publish, ct);
+            await ResumeSubmissionAsync(next, worker: null, ct);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
@@ -315,7 +317,7 @@ public sealed partial class TeacherBatchService(
     /// Sends a recorded but unsent batch (a resubmission, or a submission whose process stopped halfway).
     /// Pairs judged or answered in the cache meanwhile are recorded without a batch.
     /// </summary>
-    private async Task ResumeSubmissionAsync(TeacherBatch row, string? worker, IPublishEndpoint publish, CancellationToken ct)
+    private async Task ResumeSubmissionAsync(TeacherBatch row, string? worker, CancellationToken ct)
     {
         var work = await scoring.LoadAsync(row.RunId, Ids(row.PairIdsJson), ct);
         var plan = await PlanAsync(row.RunId, work.Pairs.Where(p => !work.Judged.Contains(p.PairId)).ToList(), ct);
@@ -330,7 +332,7 @@ public sealed partial class TeacherBatchService(
         }
         if (plan.Lines.Count == 0)
         {
-            await FinishAsync(row, worker, TeacherBatchStatus.Completed, row.RemoteStatus, "nothing left to send", 0, 0, new GradeUsage(), publish, ct);
+            await FinishAsync(row, worker, TeacherBatchStatus.Completed, row.RemoteStatus, "nothing left to send", 0, 0, new GradeUsage(), ct);
             return;
         }
         row.PairIdsJson = Json(plan.BatchPairs);
@@ -359,7 +361,7 @@ public sealed partial class TeacherBatchService(
 
     /// <summary>Publishes the message's PairsScored (totals over all its batches), then marks the batch final.</summary>
     private async Task FinishAsync(TeacherBatch row, string? worker, TeacherBatchStatus final, string? remoteStatus, string reason,
-        int inserted, int failures, GradeUsage fresh, IPublishEndpoint publish, CancellationToken ct, LlmBatchStatus? status = null)
+        int inserted, int failures, GradeUsage fresh, CancellationToken ct, LlmBatchStatus? status = null)
     {
         var judgments = row.Judgments + inserted;
         var failed = row.Failures + failures;
@@ -367,19 +369,22 @@ public sealed partial class TeacherBatchService(
         var outTokens = row.OutputTokens + fresh.FreshOut;
         var cost = row.CostUsd + fresh.FreshCost;
         var (outputFile, errorFile) = (status?.OutputFileId ?? row.OutputFileId, status?.ErrorFileId ?? row.ErrorFileId);
-        // Published before the row is final: a crash in between re-ingests (idempotent) and publishes again,
-        // which the run coordinator ignores; the other order could lose the event.
-        await publish.Publish(new PairsScored(row.RunId, judgments, failed, inTokens, outTokens, cost, Ids(row.MessagePairIdsJson)), ct);
         var now = clock.GetUtcNow().UtcDateTime;
-        await using var db = await factory.CreateDbContextAsync(ct);
-        var updated = await db.TeacherBatches.Where(b => b.Id == row.Id && (worker == null || b.ClaimedBy == worker)).ExecuteUpdateAsync(s => s
-            .SetProperty(b => b.Status, final).SetProperty(b => b.RemoteStatus, remoteStatus).SetProperty(b => b.Reason, Cut(reason))
-            .SetProperty(b => b.OutputFileId, outputFile).SetProperty(b => b.ErrorFileId, errorFile)
-            .SetProperty(b => b.Judgments, judgments).SetProperty(b => b.Failures, failed)
-            .SetProperty(b => b.InputTokens, inTokens).SetProperty(b => b.OutputTokens, outTokens).SetProperty(b => b.CostUsd, cost)
-            .SetProperty(b => b.Polls, b => b.Polls + 1).SetProperty(b => b.Errors, 0)
-            .SetProperty(b => b.UpdatedAt, now).SetProperty(b => b.CompletedAt, now)
-            .SetProperty(b => b.ClaimedBy, (string?)null).SetProperty(b => b.ClaimedUntil, (DateTime?)null), CancellationToken.None);
+        // The row becomes final and the event is stored in one transaction: a batch taken over by another worker
+        // announces nothing, and a final batch has always announced its grades.
+        var updated = await outbox.CommitAsync(async (tx, ct) =>
+        {
+            var n = await tx.Db.TeacherBatches.Where(b => b.Id == row.Id && (worker == null || b.ClaimedBy == worker)).ExecuteUpdateAsync(s => s
+                .SetProperty(b => b.Status, final).SetProperty(b => b.RemoteStatus, remoteStatus).SetProperty(b => b.Reason, Cut(reason))
+                .SetProperty(b => b.OutputFileId, outputFile).SetProperty(b => b.ErrorFileId, errorFile)
+                .SetProperty(b => b.Judgments, judgments).SetProperty(b => b.Failures, failed)
+                .SetProperty(b => b.InputTokens, inTokens).SetProperty(b => b.OutputTokens, outTokens).SetProperty(b => b.CostUsd, cost)
+                .SetProperty(b => b.Polls, b => b.Polls + 1).SetProperty(b => b.Errors, 0)
+                .SetProperty(b => b.UpdatedAt, now).SetProperty(b => b.CompletedAt, now)
+                .SetProperty(b => b.ClaimedBy, (string?)null).SetProperty(b => b.ClaimedUntil, (DateTime?)null), ct);
+            if (n == 1) tx.Publish(new PairsScored(row.RunId, judgments, failed, inTokens, outTokens, cost, Ids(row.MessagePairIdsJson)));
+            return n;
+        }, CancellationToken.None);
         if (updated != 1) LogTakenOver(row.BatchId);
     }
 

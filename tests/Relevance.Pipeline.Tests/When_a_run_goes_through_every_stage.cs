@@ -49,7 +49,7 @@ public sealed class When_a_run_goes_through_every_stage(ITestOutputHelper output
         await first.StopAsync();
 
         var second = await backend.StartHostAsync(b => b.AddRelevanceStages());
-        await second.Services.GetRequiredService<RunResumer>().ResumeAsync(second.Services.GetRequiredService<IBus>(), runId, default);
+        await second.Services.GetRequiredService<RunStateMachine>().ResumeAsync(runId, default);
 
         await using var check = backend.CreateDbContext();
         var run = await Eventually.WaitAsync(() => check.Runs.AsNoTracking().SingleAsync(r => r.Id == runId),

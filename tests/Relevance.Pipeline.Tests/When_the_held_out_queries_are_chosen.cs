@@ -38,13 +38,13 @@ public sealed class When_the_held_out_queries_are_chosen
     public void Should_keep_a_query_on_each_side(int percent)
     {
         var queries = TextHashes(5).Select((h, i) => ((long)(i + 1), h)).ToList();
-        var heldOut = RunCoordinator.HeldOutQueries(queries, new RunSettings { HeldOutPercent = percent });
+        var heldOut = RunWork.HeldOutQueries(queries, new RunSettings { HeldOutPercent = percent });
         Assert.InRange(heldOut.Count, 1, queries.Count - 1);
     }
 
     private static SortedSet<string> HeldOutHashes(List<(long Id, string TextHash)> queries)
     {
         var byId = queries.ToDictionary(q => q.Id, q => q.TextHash);
-        return new SortedSet<string>(RunCoordinator.HeldOutQueries(queries, Settings).Select(id => byId[id]), StringComparer.Ordinal);
+        return new SortedSet<string>(RunWork.HeldOutQueries(queries, Settings).Select(id => byId[id]), StringComparer.Ordinal);
     }
 }

@@ -18,7 +18,7 @@ public sealed class When_a_claim_is_held_by_a_dead_process
     {
         await using var backend = await TestBackend.CreateAsync(kind);
         var host = await backend.StartHostAsync();
-        var store = new TrainingRequestStore(host.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<RelevanceDbContext>>(), TimeProvider.System);
+        var store = new TrainingRequestStore(host.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<RelevanceDbContext>>(), host.Services.GetRequiredService<Relevance.Data.Outbox.Outbox>(), TimeProvider.System);
 
         using var holders = await LocalHolders.StartAsync();
         var now = DateTime.UtcNow;
@@ -45,7 +45,7 @@ public sealed class When_a_claim_is_held_by_a_dead_process
     {
         await using var backend = await TestBackend.CreateAsync(Backend.InMemorySqlite);
         var host = await backend.StartHostAsync();
-        var store = new TrainingRequestStore(host.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<RelevanceDbContext>>(), TimeProvider.System);
+        var store = new TrainingRequestStore(host.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<RelevanceDbContext>>(), host.Services.GetRequiredService<Relevance.Data.Outbox.Outbox>(), TimeProvider.System);
         await using (var db = backend.CreateDbContext())
         {
             db.TrainingRequests.Add(new TrainingRequest { Id = Guid.NewGuid(), Teacher = "t", ParametersJson = "{}", Status = TrainingStatus.Pending, CreatedAt = DateTime.UtcNow });

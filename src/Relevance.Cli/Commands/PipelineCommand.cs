@@ -103,7 +103,7 @@ public sealed class PipelineCommand : AsyncCommand<PipelineCommand.Settings>
                 else if (existing.Status == RunStatus.Running)
                 {
                     AnsiConsole.MarkupLineInterpolated($"Resuming run [bold]{name}[/] ({runId:N}); finished work is kept");
-                    await host.Services.GetRequiredService<RunResumer>().ResumeAsync(bus, runId, ct);
+                    await host.Services.GetRequiredService<RunStateMachine>().ResumeAsync(runId, ct);
                 }
                 else
                 {
@@ -149,7 +149,6 @@ public sealed class PipelineCommand : AsyncCommand<PipelineCommand.Settings>
     private static async Task FollowAsync(IServiceProvider services, Guid runId, CancellationToken ct)
     {
         var factory = services.GetRequiredService<IDbContextFactory<RelevanceDbContext>>();
-        var coordinator = services.GetRequiredService<RunCoordinator>();
         var stages = Stages.OfARun;
         await AnsiConsole.Progress()
             .AutoClear(false)
@@ -162,7 +161,8 @@ public sealed class PipelineCommand : AsyncCommand<PipelineCommand.Settings>
                 while (true)
                 {
                     ct.ThrowIfCancellationRequested();
-                    var stageProgress = await coordinator.ProgressAsync(runId, ct);
+                    IReadOnlyDictionary<string, StageProgress> stageProgress;
+                    await using (var work = await factory.CreateDbContextAsync(ct)) stageProgress = await RunWork.ProgressAsync(work, runId, ct);
                     foreach (var (stage, p) in stageProgress)
                     {
                         if (!tasks.TryGetValue(stage, out var task) || p.Total == 0) continue;

@@ -6,12 +6,33 @@ namespace Relevance.Data.Entities;
 
 public enum RunStatus { Running = 0, Completed = 1, Failed = 2 }
 
+/// <summary>
+/// Where a run is: the states of the run's state machine (<c>Relevance.Pipeline.RunStateMachine</c>), in order.
+/// <see cref="Run.Status"/> is its coarse form (running until <see cref="Completed"/> or <see cref="Failed"/>).
+/// </summary>
+public enum RunState
+{
+    /// <summary>The corpus is being read.</summary>
+    Ingesting = 0,
+    /// <summary>Queries, hard negatives and teacher grades are being made, seed passage by seed passage.</summary>
+    Generating = 1,
+    /// <summary>The held-out queries are set aside and a model version is being trained on the rest.</summary>
+    Training = 2,
+    /// <summary>The new version labels the held-out pairs.</summary>
+    Labeling = 3,
+    /// <summary>The labels are evaluated against the teacher and the report is written.</summary>
+    Reporting = 4,
+    Completed = 5,
+    Failed = 6,
+}
+
 public sealed class Run
 {
     public Guid Id { get; set; }
     public required string Name { get; set; }
     public required string CorpusPath { get; set; }
     public RunStatus Status { get; set; }
+    public RunState State { get; set; }
     public string SettingsJson { get; set; } = "{}";
     /// <summary>Which providers produced the run's queries and grades (offline or an LLM endpoint), stated in every summary.</summary>
     public string? Providers { get; set; }

@@ -14,7 +14,7 @@ namespace Relevance.Training.Stage;
 
 /// <summary>Runs one claimed request: load pairs, train (checkpointing each epoch), write, register, announce.</summary>
 public sealed partial class TrainingJobRunner(
-    TrainingDataLoader loader, TrainingRequestStore store, IBus bus, IConfiguration configuration,
+    TrainingDataLoader loader, TrainingRequestStore store, IConfiguration configuration,
     IOptions<TrainingOptions> options, TimeProvider clock, ILogger<TrainingJobRunner> logger)
 {
     public async Task RunAsync(TrainingRequest request, CancellationToken ct)
@@ -86,7 +86,6 @@ public sealed partial class TrainingJobRunner(
                 MetadataJson = File.ReadAllText(Path.Combine(version.Path, ModelVersionDirectory.MetadataFile)),
                 CreatedAt = clock.GetUtcNow().UtcDateTime,
             }, ct);
-            await PublishTrainedAsync(new ModelVersionTrained(registered.Id, request.Id, registered.Sha256, registered.ArtifactPath), ct);
             LogCompleted(request.Id, registered.Id, registered.Sha256);
         }
     }
@@ -102,32 +101,6 @@ public sealed partial class TrainingJobRunner(
     /// </summary>
     public static DistillationOptions ParseParameters(string json) =>
         DistillationParameters.Parse(JsonSerializer.Deserialize<Dictionary<string, string>>(string.IsNullOrWhiteSpace(json) ? "{}" : json) ?? []);
-
-    /// <summary>
-    /// The version is registered and the request completed before this: a broker that is down (a restart
-    /// takes ~20 s) must not lose the event, so the publish is retried for a while. If it still fails, the
-    /// pipeline's resume (RunResumer) publishes the event again from the registered version.
-    /// </summary>
-    private async Task PublishTrainedAsync(ModelVersionTrained message, CancellationToken ct)
-    {
-        var deadline = clock.GetUtcNow() + TimeSpan.FromMinutes(5);
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await bus.Publish(message, ct);
-                return;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException && clock.GetUtcNow() < deadline)
-            {
-                LogPublishRetry(ex, message.RequestId, attempt);
-                await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, 2 * attempt)), clock, ct);
-            }
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Training request {RequestId}: publishing ModelVersionTrained failed (attempt {Attempt}); retrying")]
-    private partial void LogPublishRetry(Exception ex, Guid requestId, int attempt);
 
     private sealed class Progress(Action<DistillationProgress> report) : IProgress<DistillationProgress>
     {

@@ -2,11 +2,12 @@ using Microsoft.EntityFrameworkCore;
 using Relevance.Contracts;
 using Relevance.Data;
 using Relevance.Data.Entities;
+using Relevance.Data.Outbox;
 
 namespace Relevance.Training.Stage;
 
 /// <summary>Claims, heartbeats and finishes training requests; the claim is the only coordination between workers.</summary>
-public sealed class TrainingRequestStore(IDbContextFactory<RelevanceDbContext> factory, TimeProvider clock)
+public sealed class TrainingRequestStore(IDbContextFactory<RelevanceDbContext> factory, Outbox outbox, TimeProvider clock)
 {
     private static readonly LeasedQueue<TrainingRequest, Guid> Queue = new(r => r.Id, r => r.ClaimedBy, q => q.OrderBy(r => r.CreatedAt));
 
@@ -50,59 +51,60 @@ public sealed class TrainingRequestStore(IDbContextFactory<RelevanceDbContext> f
     }
 
     /// <summary>
-    /// Registers the version exactly once per request (unique TrainingRequestId) and completes the request.
-    /// Returns the registered version, which is an earlier worker's if one got there first.
+    /// Registers the version once per request (unique TrainingRequestId), completes the request and stores
+    /// <see cref="ModelVersionTrained"/>, all in one transaction: the run's state machine moves to labeling in it,
+    /// and the event cannot be lost to a broker that is away. Returns the registered version (an earlier
+    /// attempt's if one got there first).
     /// </summary>
-    public async Task<ModelVersion> CompleteAsync(Guid requestId, ModelVersion version, CancellationToken ct)
+    public Task<ModelVersion> CompleteAsync(Guid requestId, ModelVersion version, CancellationToken ct) => outbox.CommitAsync(async (tx, ct) =>
     {
-        await using var db = await factory.CreateDbContextAsync(ct);
+        var db = tx.Db;
         var existing = await db.ModelVersions.AsNoTracking().FirstOrDefaultAsync(v => v.TrainingRequestId == requestId || v.Sha256 == version.Sha256, ct);
         if (existing is null)
         {
             db.ModelVersions.Add(version);
-            try
-            {
-                await db.SaveChangesAsync(ct);
-                existing = version;
-            }
-            catch (DbUpdateException)
-            {
-                // A concurrent worker registered it between our check and insert: use theirs.
-                db.ChangeTracker.Clear();
-                existing = await db.ModelVersions.AsNoTracking().FirstAsync(v => v.TrainingRequestId == requestId || v.Sha256 == version.Sha256, ct);
-            }
+            await db.SaveChangesAsync(ct);
+            existing = version;
         }
         var now = clock.GetUtcNow().UtcDateTime;
         await db.TrainingRequests.Where(r => r.Id == requestId).ExecuteUpdateAsync(s => s
             .SetProperty(r => r.Status, TrainingStatus.Completed).SetProperty(r => r.Progress, 1.0)
             .SetProperty(r => r.ModelVersionId, existing.Id).SetProperty(r => r.CompletedAt, now).SetProperty(r => r.Error, (string?)null), ct);
+        tx.Publish(new ModelVersionTrained(existing.Id, requestId, existing.Sha256, existing.ArtifactPath));
         return existing;
-    }
+    }, ct);
 
     /// <summary>
     /// Records a failure; the request goes back to pending until it runs out of attempts. A completed
     /// request stays completed: a failure after its version was registered (the event's publish) must not
     /// train it again.
     /// </summary>
+    /// A request that failed for good also stores <see cref="StageFailed"/> in the same transaction: the run that
+    /// asked for it cannot progress, and must hear so rather than wait.
     /// <returns>True when the request has now failed for good (no attempt left).</returns>
-    public async Task<bool> FailAsync(Guid requestId, string error, int maxAttempts, CancellationToken ct)
+    public Task<bool> FailAsync(Guid requestId, string error, int maxAttempts, CancellationToken ct, string? reason = null) => outbox.CommitAsync(async (tx, ct) =>
     {
-        await using var db = await factory.CreateDbContextAsync(ct);
+        var db = tx.Db;
         var request = await db.TrainingRequests.SingleAsync(r => r.Id == requestId, ct);
         if (request.Status == TrainingStatus.Completed) return false;
         request.Error = error.Length > 4000 ? error[..4000] : error;
         request.Status = request.Attempts >= maxAttempts ? TrainingStatus.Failed : TrainingStatus.Pending;
         request.ClaimedBy = null;
+        reason ??= error.Split('\n')[0];
+        if (reason.Length > 2000) reason = reason[..2000];
         db.Failures.Add(new Failure
         {
             RunId = request.RunId,
             Stage = Stages.Training,
             Subject = $"TrainModelVersion:{requestId}#attempt{request.Attempts}",
-            Reason = (error.Split('\n')[0] is var first && first.Length > 2000 ? first[..2000] : first),
+            Reason = reason,
             Detail = request.Error,
             CreatedAt = clock.GetUtcNow().UtcDateTime,
         });
         await db.SaveChangesAsync(ct);
-        return request.Status == TrainingStatus.Failed;
-    }
+        if (request.Status != TrainingStatus.Failed) return false;
+        tx.Publish(new StageFailed(request.RunId, Stages.Training, nameof(TrainModelVersion),
+            $"{reason} (after {request.Attempts} attempt(s))", WorkKeys.Training(requestId)));
+        return true;
+    }, ct);
 }

@@ -45,18 +45,14 @@ public sealed partial class TrainingWorker(IServiceProvider services, TrainingRe
                 // Invalid parameters fail the same way on every attempt: give up at once instead of retrying.
                 if (request is not null)
                 {
-                    if (await store.FailAsync(request.Id, ex.ToString(), ex is ArgumentException ? 0 : o.MaxAttempts, CancellationToken.None))
+                    try
                     {
-                        // Failed for good: the run that asked for it cannot progress, and must hear so rather than wait.
-                        try
-                        {
-                            await services.GetRequiredService<MassTransit.IBus>().Publish(new Contracts.StageFailed(request.RunId, Contracts.Stages.Training, nameof(Contracts.TrainModelVersion),
-                                $"{ex.GetType().Name}: {ex.Message} (after {request.Attempts} attempt(s))", Contracts.WorkKeys.Training(request.Id)), CancellationToken.None);
-                        }
-                        catch (Exception publishEx)
-                        {
-                            LogNotAnnounced(publishEx, request.Id);
-                        }
+                        await store.FailAsync(request.Id, ex.ToString(), ex is ArgumentException ? 0 : o.MaxAttempts, CancellationToken.None, $"{ex.GetType().Name}: {ex.Message}");
+                    }
+                    catch (Exception recordEx)
+                    {
+                        // The claim expires and the request is tried again, so the failure is not lost, only late.
+                        LogNotRecorded(recordEx, request.Id);
                     }
                 }
                 else await Task.Delay(TimeSpan.FromSeconds(o.PollSeconds), clock, stoppingToken);
@@ -67,8 +63,8 @@ public sealed partial class TrainingWorker(IServiceProvider services, TrainingRe
     [LoggerMessage(Level = LogLevel.Warning, Message = "Training request {RequestId} could not be given back while stopping; it is taken over once its claim expires")]
     private partial void LogNotReleased(Exception ex, Guid requestId);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Training request {RequestId} failed for good, but its run could not be told; a rerun of the pipeline reports it")]
-    private partial void LogNotAnnounced(Exception ex, Guid requestId);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Training request {RequestId} failed, and the failure could not be recorded")]
+    private partial void LogNotRecorded(Exception ex, Guid requestId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Training request {RequestId} failed")]
     private partial void LogFailed(Exception ex, Guid? requestId);
