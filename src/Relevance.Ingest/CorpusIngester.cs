@@ -190,8 +190,7 @@ public sealed partial class CorpusIngester(
         if (state.PendingFailures.Count > 0)
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
-            db.Failures.AddRange(state.PendingFailures);
-            await db.SaveChangesAsync(ct);
+            await FailureLog.RecordAsync(db, state.RunId, Stages.Ingest, state.PendingFailures, ct);
             state.PendingFailures.Clear();
         }
     }
@@ -302,7 +301,7 @@ public sealed partial class CorpusIngester(
         public Guid RunId { get; } = runId;
         public IngestOptions Options { get; } = options;
         public List<ParsedDocument> Batch { get; } = [];
-        public List<Failure> PendingFailures { get; } = [];
+        public List<(string Subject, string Reason, string? Detail)> PendingFailures { get; } = [];
         public Dictionary<string, string> SeenIds { get; } = new(StringComparer.Ordinal);
         public HashSet<string> PassageHashes { get; } = new(StringComparer.Ordinal);
         public NearDuplicateIndex NearDuplicates { get; } = new(options.NearDuplicateThreshold);
@@ -316,15 +315,7 @@ public sealed partial class CorpusIngester(
         {
             RelevanceTelemetry.Failures.Add(1, new TagList { { "stage", Stages.Ingest } });
             if (!recordedFailures.Add(subject)) return;
-            PendingFailures.Add(new Failure
-            {
-                RunId = RunId,
-                Stage = Stages.Ingest,
-                Subject = subject,
-                Reason = reason,
-                Detail = detail,
-                CreatedAt = DateTime.UtcNow,
-            });
+            PendingFailures.Add((subject, reason, detail));
         }
     }
 

@@ -38,7 +38,7 @@ public sealed partial class LabelJobPublisher(
         {
             foreach (var e in errors)
             {
-                db.Failures.Add(new Failure { Stage = Stages.Labeling, Subject = $"{path}:{e.Line}", Reason = e.Reason, CreatedAt = DateTime.UtcNow });
+                db.Failures.Add(FailureLog.New(null, Stages.Labeling, $"{path}:{e.Line}", e.Reason, null, DateTime.UtcNow));
             }
             await db.SaveChangesAsync(ct);
         }

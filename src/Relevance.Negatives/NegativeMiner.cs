@@ -53,12 +53,12 @@ public sealed partial class NegativeMiner(
             knobs = await ReadRunKnobsAsync(db, runId, ct);
         }
 
-        var failures = new List<Failure>();
+        var failures = new List<(string Subject, string Reason, string? Detail)>();
         var found = queries.ToDictionary(q => q.Id);
         foreach (var id in ids)
         {
-            if (!found.TryGetValue(id, out var q)) failures.Add(NewFailure(runId, id, "query not found", $"Query {id} does not exist."));
-            else if (q.RunId != runId) failures.Add(NewFailure(runId, id, "query belongs to another run", $"Query {id} belongs to run {q.RunId}, not {runId}."));
+            if (!found.TryGetValue(id, out var q)) failures.Add(Failed(id, "query not found", $"Query {id} does not exist."));
+            else if (q.RunId != runId) failures.Add(Failed(id, "query belongs to another run", $"Query {id} belongs to run {q.RunId}, not {runId}."));
         }
 
         var settings = options.Value.ToSettings(knobs.NegativesPerQuery, knobs.Seed);
@@ -75,7 +75,7 @@ public sealed partial class NegativeMiner(
                 mined.Add(result);
                 if (result.Failed)
                 {
-                    failures.Add(NewFailure(runId, q.Id, result.Problem!, $"Query {q.Id} \"{Truncate(q.Text, 200)}\" (seed passage {q.SeedPassageId}): {result.Problem}."));
+                    failures.Add(Failed(q.Id, result.Problem!, $"Query {q.Id} \"{Truncate(q.Text, 200)}\" (seed passage {q.SeedPassageId}): {result.Problem}."));
                     continue;
                 }
                 ok.Add(q.Id);
@@ -100,7 +100,7 @@ public sealed partial class NegativeMiner(
         }
 
         var inserted = await writer.InsertIgnoreDuplicatesAsync(pairs, ct);
-        var recorded = await RecordFailuresAsync(failures, ct);
+        var recorded = await RecordFailuresAsync(runId, failures, ct);
         LogMined(runId, ok.Count, pairs.Count, inserted, failures.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         activity?.SetTag("relevance.pairs", pairs.Count);
         activity?.SetTag("relevance.inserted", inserted);
@@ -126,28 +126,14 @@ public sealed partial class NegativeMiner(
         }
     }
 
-    private static Failure NewFailure(Guid runId, long queryId, string reason, string detail) => new()
-    {
-        RunId = runId, Stage = Stages.Negatives, Subject = $"query {queryId}", Reason = reason, Detail = detail, CreatedAt = DateTime.UtcNow,
-    };
+    private static (string Subject, string Reason, string? Detail) Failed(long queryId, string reason, string detail) => ($"query {queryId}", reason, detail);
 
     /// <summary>Records each failure once: a redelivered message does not repeat rows already recorded.</summary>
-    private async Task<int> RecordFailuresAsync(List<Failure> failures, CancellationToken ct)
+    private async Task<int> RecordFailuresAsync(Guid runId, List<(string Subject, string Reason, string? Detail)> failures, CancellationToken ct)
     {
         if (failures.Count == 0) return 0;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var runId = failures[0].RunId;
-        var subjects = failures.Select(f => f.Subject).ToArray();
-        var existing = (await db.Failures.AsNoTracking()
-                .Where(f => f.RunId == runId && f.Stage == Stages.Negatives && subjects.Contains(f.Subject))
-                .Select(f => new { f.Subject, f.Reason })
-                .ToListAsync(ct))
-            .Select(f => (f.Subject, f.Reason))
-            .ToHashSet();
-        var fresh = failures.Where(f => !existing.Contains((f.Subject, f.Reason))).ToList();
-        db.Failures.AddRange(fresh);
-        await db.SaveChangesAsync(ct);
-        return fresh.Count;
+        return await FailureLog.RecordAsync(db, runId, Stages.Negatives, failures, ct);
     }
 
     private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max] + "…";

@@ -220,7 +220,7 @@ public sealed partial class RunStateMachine(Outbox outbox, ILogger<RunStateMachi
         var ended = await tx.Db.Runs.Where(r => r.Id == runId && r.State != RunState.Completed && r.State != RunState.Failed)
             .ExecuteUpdateAsync(u => u.SetProperty(r => r.State, RunState.Failed).SetProperty(r => r.Status, RunStatus.Failed).SetProperty(r => r.CompletedAt, now), ct) == 1;
         if (!ended) return;
-        tx.Db.Failures.Add(new Failure { RunId = runId, Stage = Stages.Pipeline, Subject = "run", Reason = reason, CreatedAt = now });
+        tx.Db.Failures.Add(FailureLog.New(runId, Stages.Pipeline, "run", reason, null, now));
         tx.Publish(new RunCompleted(runId, "failed: " + reason));
         LogRunFailed(runId, reason);
     }

@@ -51,11 +51,8 @@ public sealed partial class RunSubmissionHandler(
             LogRejected(m.SubmissionId, m.System, errors.Count, errors[0]);
             await using (var db = await factory.CreateDbContextAsync(ct))
             {
-                db.Failures.Add(new Failure
-                {
-                    Stage = Stages.SearchEvaluation, Subject = $"submission:{m.SubmissionId}", Reason = Truncate($"{m.System}: {string.Join("; ", errors.Take(5))}", 2000),
-                    Detail = Truncate(string.Join('\n', errors), 8000), CreatedAt = DateTime.UtcNow,
-                });
+                db.Failures.Add(FailureLog.New(null, Stages.SearchEvaluation, $"submission:{m.SubmissionId}", $"{m.System}: {string.Join("; ", errors.Take(5))}",
+                    string.Join('\n', errors), DateTime.UtcNow));
                 await db.SaveChangesAsync(ct);
             }
             SearchEvaluationTelemetry.Submissions.Add(1, new TagList { { "outcome", "rejected" } });
@@ -167,7 +164,6 @@ public sealed partial class RunSubmissionHandler(
         }
     }
 
-    private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max];
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Submission {SubmissionId} of {System} rejected: {Count} errors, first: {First}")]
     private partial void LogRejected(Guid submissionId, string system, int count, string first);

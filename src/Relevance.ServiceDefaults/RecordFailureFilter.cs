@@ -85,15 +85,8 @@ public sealed partial class RecordFailureFilter(IServiceProvider services, strin
         Activity.Current?.SetStatus(ActivityStatusCode.Error, reason);
         try
         {
-            await services.GetRequiredService<Outbox>().RecordFailureAsync(new Failure
-            {
-                RunId = info?.RunId,
-                Stage = stage,
-                Subject = $"{messageType}:{info?.MessageId ?? context.GetMessageId()}",
-                Reason = reason,
-                Detail = Truncate(context.Exception.ToString(), 8000),
-                CreatedAt = DateTime.UtcNow,
-            }, new StageFailed(info?.RunId, stage, messageType, reason, info?.WorkKey), CancellationToken.None);
+            await FailureLog.RecordAsync(services.GetRequiredService<Outbox>(), new StageFailed(info?.RunId, stage, messageType, reason, info?.WorkKey),
+                $"{messageType}:{info?.MessageId ?? context.GetMessageId()}", context.Exception.ToString(), CancellationToken.None);
         }
         catch (Exception recordEx)
         {
@@ -132,14 +125,8 @@ public sealed partial class RecordSkippedFilter(IServiceProvider services, strin
         RelevanceTelemetry.Failures.Add(1, new TagList { { "stage", stage }, { "kind", "skipped" } });
         try
         {
-            await services.GetRequiredService<Outbox>().RecordFailureAsync(new Failure
-            {
-                Stage = stage,
-                Subject = $"skipped:{context.GetMessageId()?.ToString() ?? "no message id"}",
-                Reason = reason,
-                Detail = $"content type {context.ContentType?.ToString() ?? "none"}, {context.Body.Length} bytes",
-                CreatedAt = DateTime.UtcNow,
-            }, new StageFailed(null, stage, "skipped message", reason, null), CancellationToken.None);
+            await FailureLog.RecordAsync(services.GetRequiredService<Outbox>(), new StageFailed(null, stage, "skipped message", reason, null),
+                $"skipped:{context.GetMessageId()?.ToString() ?? "no message id"}", $"content type {context.ContentType?.ToString() ?? "none"}, {context.Body.Length} bytes", CancellationToken.None);
         }
         catch (Exception recordEx)
         {

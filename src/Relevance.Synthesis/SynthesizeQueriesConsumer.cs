@@ -44,14 +44,14 @@ public sealed class QuerySynthesisService(IDbContextFactory<RelevanceDbContext> 
             select new SeedPassage(p.Id, p.Text, p.Heading, d.Title, d.Path, d.Author, d.Department, d.MetadataJson)).FirstOrDefaultAsync(ct);
         if (seed is null)
         {
-            await RunBookkeeping.RecordFailuresAsync(db, runId, Stages.Synthesis, [($"passage:{passageId}", "seed passage not found in this run", null)], ct);
+            await FailureLog.RecordAsync(db, runId, Stages.Synthesis, [($"passage:{passageId}", "seed passage not found in this run", null)], ct);
             return new QueriesSynthesized(runId, passageId, [], 1);
         }
 
         var outcome = await generator.GenerateAsync(seed, count, ct);
         if (outcome.FailureReason is { } reason)
         {
-            await RunBookkeeping.RecordFailuresAsync(db, runId, Stages.Synthesis, [($"passage:{passageId}", reason, outcome.RawText)], ct);
+            await FailureLog.RecordAsync(db, runId, Stages.Synthesis, [($"passage:{passageId}", reason, outcome.RawText)], ct);
             RelevanceTelemetry.Failures.Add(1, new System.Diagnostics.TagList { { "stage", Stages.Synthesis } });
             return new QueriesSynthesized(runId, passageId, [], 1);
         }

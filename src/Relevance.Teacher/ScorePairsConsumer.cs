@@ -118,7 +118,7 @@ public sealed partial class PairScoringService(
         if (failures.Count > 0)
         {
             await using var db = await factory.CreateDbContextAsync(ct);
-            var recorded = await RunBookkeeping.RecordFailuresAsync(db, runId, Stages.Teacher, failures, ct);
+            var recorded = await FailureLog.RecordAsync(db, runId, Stages.Teacher, failures, ct);
             RelevanceTelemetry.Failures.Add(recorded, new System.Diagnostics.TagList { { "stage", Stages.Teacher } });
         }
         return (inserted, failures.Count);

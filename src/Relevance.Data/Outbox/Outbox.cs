@@ -139,18 +139,3 @@ public static class OutboxServiceCollectionExtensions
         return services;
     }
 }
-
-public static class FailureLog
-{
-    /// <summary>
-    /// The one way a failure is recorded when a stage must hear of it: the failure row and <see cref="Contracts.StageFailed"/>
-    /// in one transaction, so the run's state machine completes the failed unit in it.
-    /// </summary>
-    public static Task RecordFailureAsync(this Outbox outbox, Entities.Failure failure, Contracts.StageFailed announcement, CancellationToken ct) =>
-        outbox.CommitAsync((tx, _) =>
-        {
-            tx.Db.Failures.Add(failure);
-            tx.Publish(announcement);
-            return Task.FromResult(0);
-        }, ct);
-}

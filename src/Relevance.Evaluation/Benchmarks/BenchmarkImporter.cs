@@ -165,7 +165,7 @@ public sealed partial class BenchmarkImporter(IDbContextFactory<RelevanceDbConte
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         foreach (var p in problems.Take(MaxRecordedProblems))
         {
-            db.Failures.Add(new Failure { Stage = Stages.Evaluation, Subject = $"benchmark import {source}", Reason = p, CreatedAt = DateTime.UtcNow });
+            db.Failures.Add(FailureLog.New(null, Stages.Evaluation, $"benchmark import {source}", p, null, DateTime.UtcNow));
         }
         await db.SaveChangesAsync(ct);
     }

@@ -91,16 +91,7 @@ public sealed class TrainingRequestStore(IDbContextFactory<RelevanceDbContext> f
         request.Status = request.Attempts >= maxAttempts ? TrainingStatus.Failed : TrainingStatus.Pending;
         request.ClaimedBy = null;
         reason ??= error.Split('\n')[0];
-        if (reason.Length > 2000) reason = reason[..2000];
-        db.Failures.Add(new Failure
-        {
-            RunId = request.RunId,
-            Stage = Stages.Training,
-            Subject = $"TrainModelVersion:{requestId}#attempt{request.Attempts}",
-            Reason = reason,
-            Detail = request.Error,
-            CreatedAt = clock.GetUtcNow().UtcDateTime,
-        });
+        db.Failures.Add(FailureLog.New(request.RunId, Stages.Training, $"TrainModelVersion:{requestId}#attempt{request.Attempts}", reason, request.Error, clock.GetUtcNow().UtcDateTime));
         await db.SaveChangesAsync(ct);
         if (request.Status != TrainingStatus.Failed) return false;
         tx.Publish(new StageFailed(request.RunId, Stages.Training, nameof(TrainModelVersion),
