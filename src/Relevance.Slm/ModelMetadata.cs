@@ -49,6 +49,11 @@ public sealed class ModelMetadata
     public string Precision { get; set; } = "fp32";
     /// <summary>Shares of grades 0–3 in the teacher's training grades (lineage; grades come from <see cref="GradeThresholds"/> only).</summary>
     public double[]? GradeShares { get; set; }
+    /// <summary>
+    /// A linear head over the pair's features (the graph's score, the packaged encoders' cosines, lexical match); when
+    /// present, its output is the version's score and <see cref="GradeThresholds"/> cut it. Null: the graph's output is.
+    /// </summary>
+    public Features.FeatureHead? Head { get; set; }
     /// <summary>Bi-encoder sentence embedding (<see cref="Relevance.Slm.Pooling"/>); absent in older versions, which mean-pool.</summary>
     public string Pooling { get; set; } = Relevance.Slm.Pooling.Mean;
     /// <summary>Bi-encoder: prepended to queries before tokenising (Arctic's instruction); empty for MiniLM.</summary>

@@ -50,6 +50,8 @@ public sealed class OnnxRelevanceScorer(SlmModel model, string? name = null) : I
         var pairs = prepared.Pairs;
         if (pairs.Count == 0) return [];
         var scores = model.Kind == ModelKinds.CrossEncoder ? [.. model.Score(prepared.Inputs).Select(s => (double)s)] : CosineScores(prepared);
+        // A feature head turns the graph's score and the pair's other features into the version's score.
+        if (model.Features is { } features) scores = features.Scores(pairs, scores);
         var result = new PairScore[pairs.Count];
         for (var i = 0; i < result.Length; i++) result[i] = new PairScore(ModelMetadata.Grade(scores[i], model.Thresholds), scores[i]);
         return result;

@@ -61,13 +61,30 @@ public sealed class SlmModel : IDisposable
     /// <summary>ONNX Runtime calls that run side by side, on the model's own threads (<see cref="OnnxRuntimeOptions.ParallelRuns"/>).</summary>
     public int ParallelRuns { get; }
     public double[] Thresholds { get; }
+    /// <summary>The version's feature head and the encoder sessions it needs; null when the graph's output is the score.</summary>
+    public Features.PairFeatures? Features { get; private init; }
 
     public static SlmModel Load(ModelVersionDirectory version, OnnxSessionFactory factory)
     {
         var maxLength = factory.Options.MaxLength > 0 ? factory.Options.MaxLength : version.Metadata.MaxLength;
         var tokenizer = PairTokenizer.FromFile(version.VocabPath, maxLength);
         var session = factory.Create(File.ReadAllBytes(version.ModelPath), $"{version.Metadata.Name} ({version.Sha256[..12]})");
-        return new SlmModel(session, tokenizer, version.Metadata, version.Sha256, factory.LastProvider, factory.Options.BatchSize, factory.Options.BatchTokensOn(factory.LastProvider), factory.Options.ParallelRunsOn(factory.LastProvider));
+        var provider = factory.LastProvider;
+        Features.PairFeatures? features = null;
+        try
+        {
+            features = version.Metadata.Head is { } head ? new Features.PairFeatures(head, factory) : null;
+            return new SlmModel(session, tokenizer, version.Metadata, version.Sha256, provider, factory.Options.BatchSize, factory.Options.BatchTokensOn(provider), factory.Options.ParallelRunsOn(provider))
+            {
+                Features = features,
+            };
+        }
+        catch
+        {
+            features?.Dispose();
+            session.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The packaged base encoder straight from its embedded resources (no directory needed).</summary>
@@ -188,6 +205,7 @@ public sealed class SlmModel : IDisposable
 
     public void Dispose()
     {
+        Features?.Dispose();
         _runs?.Dispose();
         _session.Dispose();
     }

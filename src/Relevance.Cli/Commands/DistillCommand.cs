@@ -27,6 +27,7 @@ public class DistillationSettings : CommandSettings
     [CommandOption("--pointwise-weight <W>")] [Description("bi-encoder: weight of an MSE term on one affine map of the cosine shared by all queries")] public double? PointwiseWeight { get; init; }
     [CommandOption("--dropout <P>")] [Description("Dropout in the encoder and head (default 0)")] public double? Dropout { get; init; }
     [CommandOption("--training-precision <P>")] [Description("auto (bf16 products where the CPU has bf16 units), bf16 or fp32")] public string? TrainingPrecision { get; init; }
+    [CommandOption("--head <SET>")] [Description("cross-encoder: features a linear head weighs beside the student's score, fitted on the held-out queries: none, lexical, cosines or cosines+lexical")] public string? Head { get; init; }
 
     /// <summary>The options given, by the training stage's parameter names, parsed by the one parser.</summary>
     public DistillationOptions ToOptions()
@@ -37,7 +38,7 @@ public class DistillationSettings : CommandSettings
             ["validationFraction"] = ValidationFraction, ["threads"] = Threads,
             ["freezeWordEmbeddings"] = TrainWordEmbeddings ? false : FreezeWordEmbeddings ? true : null,
             ["recipe"] = Recipe, ["dropout"] = Dropout, ["pairwiseWeight"] = PairwiseWeight, ["pointwiseWeight"] = PointwiseWeight,
-            ["trainingPrecision"] = TrainingPrecision, ["tunedWeight"] = TunedWeight, ["baseModel"] = Base,
+            ["trainingPrecision"] = TrainingPrecision, ["tunedWeight"] = TunedWeight, ["baseModel"] = Base, ["head"] = Head,
         };
         return DistillationParameters.Parse(given.Where(kv => kv.Value is not null)
             .Select(kv => KeyValuePair.Create(kv.Key, Convert.ToString(kv.Value, CultureInfo.InvariantCulture)!)));

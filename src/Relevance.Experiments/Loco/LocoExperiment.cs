@@ -7,6 +7,7 @@ using Relevance.Evaluation.Metrics;
 using Relevance.Experiments.Collections;
 using Relevance.Experiments.Rankers;
 using Relevance.Slm;
+using Relevance.Slm.Features;
 using Relevance.Training.Distillation;
 
 namespace Relevance.Experiments.Loco;
@@ -23,7 +24,7 @@ public sealed record LocoFold(string Test, IReadOnlyList<string> Train, int Trai
 /// Trained students are kept under the work folder, keyed by recipe, teacher and training collections, so a
 /// rerun only scores them again.
 /// </summary>
-public sealed class LocoExperiment(IReadOnlyList<JudgedCollection> collections, string teacher, DistillationOptions options, string work, Action<string>? log = null, string? name = null, IReadOnlyList<double>? mixes = null)
+public sealed class LocoExperiment(IReadOnlyList<JudgedCollection> collections, string teacher, DistillationOptions options, string work, Action<string>? log = null, string? name = null, IReadOnlyList<double>? mixes = null, bool withStudent = true)
 {
     /// <summary>The LLM judges reported beside the student where their labels exist.</summary>
     public static readonly string[] Judges = ["umbrela-gpt4o_zeroshot", "umbrela-gpt4_zeroshot", "llama3-70b_4prompts"];
@@ -57,69 +58,67 @@ public sealed class LocoExperiment(IReadOnlyList<JudgedCollection> collections, 
             labelers[judge] = [.. test.Pairs.Select(p => new JudgedPair(p.Qid, p.Pid, p.Grade!.Value, grades.TryGetValue((p.Qid, p.Pid), out var g) ? new PairScore(g, g) : null))];
         }
 
-        var record = Student(test, train, examples, ct);
-        labelers[StudentName] = [.. test.Pairs.Select(p => Judged(p, record.Test[$"{p.Qid}\t{p.Pid}"], record.Thresholds))];
+        // Without a student (withStudent: false) only the teachers, the encoders and the heads over features of the pair run.
+        var record = withStudent ? Student(test, train, examples, ct) : new StudentRecord([], [], [], [0, 0, 0], 0, 0, [], null);
+        if (withStudent) labelers[StudentName] = [.. test.Pairs.Select(p => Judged(p, record.Test[$"{p.Qid}\t{p.Pid}"], record.Thresholds))];
         // Other thresholds for the same scores, all learned on the held-out training queries' teacher grades.
         var keys = record.Validation.Keys.ToArray();
         double[] vScores = [.. keys.Select(k => record.Validation[k])];
         int[] vGrades = [.. keys.Select(k => record.ValidationTeacher[k])];
-        var kappaMax = GradeCalibration.MaximizeKappa(vScores, vGrades);
-        labelers[$"{StudentName}, κ-max thresholds"] = [.. test.Pairs.Select(p => Judged(p, record.Test[$"{p.Qid}\t{p.Pid}"], kappaMax))];
-        // The student with the zero-shot encoders' cosines beside it: a linear fit of the teacher grade on the
-        // held-out training queries (a fixed function of the pair's own scores, so still pointwise).
-        var validationCos = Encoders.ToDictionary(e => e, e => Cosines(train, e));
-        var testCosines = Encoders.ToDictionary(e => e, e => Cached(test, e));
-        foreach (var with in new[] { new[] { BaseEncoder.ArcticXsName }, Encoders })
+        if (withStudent)
         {
-            double[][] X = [.. keys.Select(k => (double[])[record.Validation[k], .. with.Select(e => validationCos[e][k])])];
-            var w = LeastSquares(X, [.. vGrades.Select(g => (double)g)]);
-            double Combined(string key, Func<string, double> cos) => w[0] + w[1] * record.Test[key] + with.Select((e, i) => w[i + 2] * cos(e)).Sum();
-            double[] fitted = [.. X.Select(x => w[0] + x.Select((v, i) => w[i + 1] * v).Sum())];
-            var th = GradeCalibration.MaximizeKappa(fitted, vGrades);
-            var label = $"{StudentName} + {string.Join(" + ", with.Select(e => e == BaseEncoder.ArcticXsName ? "arctic" : "minilm"))} cosine, fitted";
-            labelers[label] = [.. test.Pairs.Select(p => Judged(p, Combined($"{p.Qid}\t{p.Pid}", e => testCosines[e][(p.Qid, p.Pid)]), th))];
-            log?.Invoke($"  {label}: weights {string.Join(" / ", w.Select(x => x.ToString("F3")))}");
+            var kappaMax = GradeCalibration.MaximizeKappa(vScores, vGrades);
+            labelers[$"{StudentName}, κ-max thresholds"] = [.. test.Pairs.Select(p => Judged(p, record.Test[$"{p.Qid}\t{p.Pid}"], kappaMax))];
         }
-        foreach (var w in mixes ?? [])
+        // Feature heads (Slm.Features): a linear fit of the teacher grade on features of the pair alone, so still pointwise.
+        // Without the student they are fitted on every training pair; with it, on the held-out training queries only
+        // (the student has seen the others), as a trained version's head is.
+        var terms = TermStatistics.Count(examples.Select(e => e.Passage));
+        var lexical = new Dictionary<string, double[]>();
+        foreach (var e in examples) lexical[Key(e)] = LexicalMatch.Compute(e.Query, e.Passage, terms);
+        foreach (var p in test.Pairs) lexical[$"{p.Qid}\t{p.Pid}"] = LexicalMatch.Compute(p.Query, p.Passage, terms);
+        var trainCosines = Encoders.ToDictionary(e => e, e => Cosines(train, e));
+        var testCosines = Encoders.ToDictionary(e => e, e => Cosines([test], e));
+        string[] arctic = [FeatureHead.Cosine(BaseEncoder.ArcticXsName)];
+        string[] cosines = [.. Encoders.Select(FeatureHead.Cosine)];
+        var heads = new (string Label, string[] Features, bool Student)[]
+        {
+            ($"{StudentName} + arctic cosine, fitted", [FeatureHead.OwnScore, .. arctic], true),
+            ($"{StudentName} + both cosines, fitted", [FeatureHead.OwnScore, .. cosines], true),
+            ($"{StudentName} + lexical, fitted", [FeatureHead.OwnScore, .. LexicalMatch.Names], true),
+            ($"{StudentName} + cosines + lexical, fitted", [FeatureHead.OwnScore, .. cosines, .. LexicalMatch.Names], true),
+            ("cosines + lexical (no student), fitted on the training pairs", [.. cosines, .. LexicalMatch.Names], false),
+        };
+        foreach (var (label, features, usesStudent) in heads.Where(h => withStudent || !h.Student))
+        {
+            double Feature(string name, string key, bool isTest) =>
+                name == FeatureHead.OwnScore ? (isTest ? record.Test[key] : record.Validation[key])
+                : FeatureHead.EncoderOf(name) is { } enc ? (isTest ? testCosines[enc] : trainCosines[enc])[key]
+                : lexical[key][Array.IndexOf(LexicalMatch.Names, name)];
+            var fitKeys = usesStudent ? keys : [.. examples.Select(Key)];
+            var fitGrades = usesStudent ? vGrades : [.. examples.Select(e => DistillationTrainer.RoundGrade(e.Target))];
+            double[][] rows = [.. fitKeys.Select(k => features.Select(f => Feature(f, k, false)).ToArray())];
+            var (b0, w) = FeatureHead.Fit(rows, [.. fitGrades.Select(g => (double)g)]);
+            var head = new FeatureHead { Features = features, Weights = w, Intercept = b0 };
+            var th = GradeCuts.AtShares([.. rows.Select(r => head.Score(r))], GradeCuts.SharesOf(fitGrades));
+            labelers[label] = [.. test.Pairs.Select(p =>
+            {
+                var key = $"{p.Qid}\t{p.Pid}";
+                return Judged(p, head.Score([.. features.Select(f => Feature(f, key, true))]), th);
+            })];
+            log?.Invoke($"  {label}: intercept {b0:F3}, {string.Join(", ", features.Select((f, i) => $"{f} {w[i]:F3}"))}");
+        }
+        foreach (var w in withStudent ? mixes ?? [] : [])
         {
             var mixed = Mixed(test, train, examples, w);
             if (mixed is null) continue;
             labelers[$"{StudentName}, encoder mixed with the base at w={w:F2}"] = [.. test.Pairs.Select(p => Judged(p, mixed.Test[$"{p.Qid}\t{p.Pid}"], mixed.Thresholds))];
         }
-        if (options.Recipe == DistillationRecipe.CrossEncoderMse)
+        if (withStudent && options.Recipe == DistillationRecipe.CrossEncoderMse)
             labelers[$"{StudentName}, rounded"] = [.. test.Pairs.Select(p => Judged(p, record.Test[$"{p.Qid}\t{p.Pid}"], ModelMetadata.DefaultScoreThresholds))];
 
         var systems = PoolRankers.All(test.Pool(), cosines: e => Cached(test, e));
-        return new LocoFold(test.Name, [.. train.Select(c => c.Name)], examples.Count, examples.Select(e => e.Qid).Distinct().Count(), labelers, systems, record.Minutes);
-    }
-
-    /// <summary>Ordinary least squares with an intercept: weights [b0, b1, …] for rows <paramref name="x"/>.</summary>
-    public static double[] LeastSquares(IReadOnlyList<double[]> x, IReadOnlyList<double> y)
-    {
-        var d = x[0].Length + 1;
-        var a = new double[d, d + 1];
-        for (var n = 0; n < x.Count; n++)
-        {
-            double[] row = [1, .. x[n]];
-            for (var i = 0; i < d; i++)
-            {
-                for (var j = 0; j < d; j++) a[i, j] += row[i] * row[j];
-                a[i, d] += row[i] * y[n];
-            }
-        }
-        // Gauss–Jordan with partial pivoting on the normal equations (a handful of columns).
-        for (var c = 0; c < d; c++)
-        {
-            var pivot = Enumerable.Range(c, d - c).MaxBy(r => Math.Abs(a[r, c]));
-            for (var j = 0; j <= d; j++) (a[c, j], a[pivot, j]) = (a[pivot, j], a[c, j]);
-            for (var r = 0; r < d; r++)
-            {
-                if (r == c || a[c, c] == 0) continue;
-                var f = a[r, c] / a[c, c];
-                for (var j = c; j <= d; j++) a[r, j] -= f * a[c, j];
-            }
-        }
-        return [.. Enumerable.Range(0, d).Select(i => a[i, i] == 0 ? 0 : a[i, d] / a[i, i])];
+        return new LocoFold(test.Name, [.. train.Select(c => c.Name)], examples.Count, examples.Select(e => e.Qid).Distinct().Count(), labelers, systems, withStudent ? record.Minutes : null);
     }
 
     private static string Key(TrainingExample e) => $"{e.Qid}\t{e.Pid}";
@@ -142,7 +141,8 @@ public sealed class LocoExperiment(IReadOnlyList<JudgedCollection> collections, 
             return saved;
         }
         var watch = Stopwatch.StartNew();
-        var trainer = new DistillationTrainer(options);
+        // The experiment fits its own heads over the student's scores (RunFold); the trainer's would go unused.
+        var trainer = new DistillationTrainer(options with { Head = HeadFeatureSets.None });
         log?.Invoke($"  training {examples.Count} pairs, {options.Epochs} epoch(s), {(trainer.UseBf16 ? "bf16" : "fp32")} products; checkpoints in {folder}");
         var result = trainer.Train(examples, checkpointDir: Path.Combine(folder, $"checkpoint-{test.Name}"),
             progress: new Progress<DistillationProgress>(p => { if (p.Step % 100 == 0) log?.Invoke($"    epoch {p.Epoch} step {p.Step}/{p.StepsPerEpoch} loss {p.Loss:F4} ({watch.Elapsed.TotalMinutes:F1} min)"); }),

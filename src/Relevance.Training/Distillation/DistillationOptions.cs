@@ -108,6 +108,11 @@ public sealed record DistillationOptions
     /// 0.632 vs 0.548; docs/experiments/trec-dl-2019.md).
     /// </summary>
     public string BaseModel { get; init; } = Relevance.Slm.BaseEncoder.ArcticXsName;
+    /// <summary>
+    /// Cross-encoder: the features a linear head weighs beside the student's score (<see cref="HeadFeatureSets"/>),
+    /// fitted on the held-out training queries' teacher grades; <c>none</c>: the student's score alone.
+    /// </summary>
+    [RegularExpression("none|lexical|cosines|cosines\\+lexical")] public string Head { get; init; } = HeadFeatureSets.None;
 }
 
 /// <summary>One training pair: the target is the teacher's grade (or its expected grade under its distribution).</summary>

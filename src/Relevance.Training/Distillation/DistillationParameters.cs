@@ -50,7 +50,8 @@ public static class DistillationParameters
             "pointwiseweight" or "pointwise-weight" => o with { PointwiseWeight = double.Parse(v, CultureInfo.InvariantCulture) },
             "dropout" => o with { Dropout = double.Parse(v, CultureInfo.InvariantCulture) },
             "trainingprecision" or "training-precision" => o with { TrainingPrecision = v.ToLowerInvariant() },
+            "head" => o with { Head = HeadFeatureSets.Names.Contains(v.ToLowerInvariant()) ? v.ToLowerInvariant() : throw new FormatException($"known heads: {string.Join(", ", HeadFeatureSets.Names)}") },
             "calibration" => throw new ArgumentException("Training parameter 'calibration' is gone: grades are pointwise, cut at the version's fixed thresholds (grading each label job at the teacher's shares made a job's grades depend on its other pairs)."),
-            _ => throw new ArgumentException($"Unknown training parameter '{key}' (known: epochs, maxLength, batchSize, lr, seed, validationFraction, patience, freezeWordEmbeddings, threads, baseModel, recipe, tunedWeight, pairwiseWeight, pointwiseWeight, dropout, trainingPrecision)."),
+            _ => throw new ArgumentException($"Unknown training parameter '{key}' (known: epochs, maxLength, batchSize, lr, seed, validationFraction, patience, freezeWordEmbeddings, threads, baseModel, recipe, tunedWeight, pairwiseWeight, pointwiseWeight, dropout, trainingPrecision, head)."),
         };
 }

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Relevance.Slm;
+using Relevance.Slm.Features;
 using Relevance.Training.Model;
 using Relevance.Training.Onnx;
 using Relevance.Training.Torch;
@@ -27,6 +28,8 @@ public sealed record DistillationResult(
 {
     /// <summary>Bi-encoder: the share w of the tuned weights in base + w·(tuned − base); null when not mixed.</summary>
     public double? TunedWeight { get; init; }
+    /// <summary>The feature head fitted on the held-out queries (<see cref="DistillationOptions.Head"/>); its thresholds are <see cref="Thresholds"/>. Null: the student's score is the version's.</summary>
+    public Relevance.Slm.Features.FeatureHead? Head { get; init; }
     /// <summary>Shares of grades 0–3 in the teacher's grades of every pair given (training and held-out), recorded in the version's lineage.</summary>
     public double[]? GradeShares { get; init; }
 
@@ -298,11 +301,18 @@ public sealed class DistillationTrainer
         }
 
         model.eval();
+        FeatureHead? head = null;
+        if (_options.Head != HeadFeatureSets.None && validation.Count > 0 && model is CrossEncoder)
+        {
+            // The head sees the student's score on queries it never trained on, as it will on new queries.
+            var fitted = HeadFitter.Fit(_options.Head, examples, validation, [.. Predict(model, validationInputs).Select(x => (double)x)]);
+            (head, finalThresholds) = (fitted.Head, fitted.Thresholds);
+        }
         return new DistillationResult(model, finalThresholds, state.History, state.BestEpoch,
             train.Count, train.Select(e => e.Qid).Distinct().Count(), validation.Count, validation.Select(e => e.Qid).Distinct().Count(),
             bestKappa, bestPearson, resumed)
         {
-            TunedWeight = tunedWeight, MixKappas = mixKappas,
+            TunedWeight = tunedWeight, MixKappas = mixKappas, Head = head,
             GradeShares = GradeCuts.SharesOf([.. examples.Select(e => RoundGrade(e.Target))]),
         };
     }

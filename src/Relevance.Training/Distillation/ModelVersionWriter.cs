@@ -34,6 +34,7 @@ public static class ModelVersionWriter
             MaxLength = options.MaxLength,
             GradeThresholds = result.Thresholds,
             GradeShares = result.GradeShares,
+            Head = result.Head,
             // The cross-encoder reads the pair in one sequence; pooling and prefix are the bi-encoder's.
             Pooling = kind == ModelKinds.BiEncoder ? BaseEncoder.Profile(options.BaseModel).Pooling : Pooling.Mean,
             QueryPrefix = kind == ModelKinds.BiEncoder ? BaseEncoder.Profile(options.BaseModel).QueryPrefix : "",
@@ -53,7 +54,9 @@ public static class ModelVersionWriter
                 }, ModelMetadata.Json),
                 ["hyperParameters"] = JsonSerializer.SerializeToElement(options, ModelMetadata.Json),
                 ["loss"] = JsonSerializer.SerializeToElement(loss),
-                ["thresholds"] = JsonSerializer.SerializeToElement("fixed (pointwise): matched to the teacher's grade distribution on the held-out training queries"),
+                ["thresholds"] = JsonSerializer.SerializeToElement(result.Head is null
+                    ? "fixed (pointwise): matched to the teacher's grade distribution on the held-out training queries"
+                    : "fixed (pointwise), on the head's score: matched to the teacher's grade distribution on the held-out training queries, where the head was fitted"),
                 ["validation"] = JsonSerializer.SerializeToElement(new
                 {
                     quadraticKappaVsTeacher = result.ValidationKappa,
