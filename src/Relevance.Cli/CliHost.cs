@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Relevance.Data;
 using Relevance.Hosting;
 using Relevance.Pipeline;
 using Relevance.ServiceDefaults;
@@ -35,6 +36,7 @@ public static class CliHost
         // under the command's feet and leave the command running.
         builder.Services.AddSingleton<IHostLifetime, CommandLifetime>();
         builder.AddServiceDefaults();
+        builder.AddRelevanceData();
         if (withBus)
         {
             builder.AddRelevanceStages();
