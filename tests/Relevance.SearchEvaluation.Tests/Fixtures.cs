@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Relevance.Contracts;
 using Relevance.Data.Entities;
 using Relevance.Evaluation.Runs;
+using Relevance.Hosting;
 using Relevance.Labeling;
 using Relevance.Teacher;
 using Relevance.Testing;
@@ -86,6 +87,7 @@ public static class World
             b.AddLabeling();
             b.AddTeacher();
             b.AddSearchEvaluation();
+            b.AddStageAdapters();
         }, bus);
     }
 
