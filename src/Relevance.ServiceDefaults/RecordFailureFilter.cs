@@ -75,7 +75,7 @@ public sealed partial class RecordFailureFilter(IServiceProvider services, strin
     {
         var info = context.TryGetPayload<FailedMessageInfo>(out var noted) ? noted : null;
         var messageType = info?.MessageType ?? "unreadable message";
-        var reason = Truncate($"{context.Exception.GetType().Name}: {context.Exception.Message}", 2000);
+        var reason = $"{context.Exception.GetType().Name}: {context.Exception.Message}";
         LogFailed(stage, messageType, reason);
         RelevanceTelemetry.Failures.Add(1, new TagList { { "stage", stage } });
         Activity.Current?.SetStatus(ActivityStatusCode.Error, reason);
@@ -93,8 +93,6 @@ public sealed partial class RecordFailureFilter(IServiceProvider services, strin
     }
 
     public void Probe(ProbeContext context) => context.CreateFilterScope("recordFailure");
-
-    private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max];
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Stage}: {MessageType} failed after all retries and goes to the error queue: {Reason}")]
     private partial void LogFailed(string stage, string messageType, string reason);
