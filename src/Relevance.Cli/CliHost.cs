@@ -2,6 +2,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Relevance.Data;
+using Relevance.Cli.Commands;
 using Relevance.Hosting;
 using Relevance.Pipeline;
 using Relevance.ServiceDefaults;
@@ -35,12 +37,35 @@ public static class CliHost
         // under the command's feet and leave the command running.
         builder.Services.AddSingleton<IHostLifetime, CommandLifetime>();
         builder.AddServiceDefaults();
+        builder.AddRelevanceData();
         if (withBus)
         {
             builder.AddRelevanceStages();
             builder.AddRelevanceBus();
         }
         return builder;
+    }
+
+    /// <summary>
+    /// A built host for a command that works on the database without starting the host: configured from the command's
+    /// <c>--set</c> overrides, with the services <paramref name="configure"/> adds (the bus and every stage's services
+    /// unless <paramref name="withBus"/> is false), and the schema brought up to date.
+    /// </summary>
+    public static async Task<IHost> OpenAsync(ConfigurableSettings settings, CancellationToken ct, bool withBus = true, Action<HostApplicationBuilder>? configure = null)
+    {
+        var builder = CreateBuilder(ParseOverrides(settings.Set), withBus);
+        configure?.Invoke(builder);
+        var host = builder.Build();
+        try
+        {
+            await host.Services.GetRequiredService<DatabaseInitializer>().EnsureAsync(ct);
+            return host;
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Parses <c>key=value</c> pairs from <c>--set</c> options into configuration overrides; anything else is a usage error.</summary>

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Relevance.Contracts;
 
 namespace Relevance.Data;
 
@@ -12,11 +13,14 @@ public static class DataServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="RelevanceDbContext"/> (scoped and as a factory) on PostgreSQL or SQLite as
-    /// configured, the bulk writer and a hosted service that brings the schema up to date at start.
+    /// configured, the bulk writer, the outbox and its relay, the failure log (<see cref="IFailureLog"/>), the
+    /// database's health check (<c>database</c>, tagged <c>ready</c>) and a hosted service that brings the schema up
+    /// to date at start. Every host calls it once; a second call changes nothing.
     /// </summary>
     public static IHostApplicationBuilder AddRelevanceData(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
+        if (services.Any(d => d.ServiceType == typeof(DatabaseInitializer))) return builder;
         services.AddOptions<DatabaseOptions>()
             .BindConfiguration(DatabaseOptions.Section)
             .PostConfigure<IConfiguration>((o, config) =>
@@ -44,12 +48,11 @@ public static class DataServiceCollectionExtensions
         services.AddOptions<Outbox.OutboxOptions>().BindConfiguration(Outbox.OutboxOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<Outbox.OutboxSignal>();
         services.TryAddSingleton<Outbox.Outbox>();
-        if (!services.Any(d => d.ImplementationType == typeof(Outbox.OutboxRelay)))
-        {
-            services.AddHostedService<Outbox.OutboxRelay>();
-        }
+        services.AddHostedService<Outbox.OutboxRelay>();
+        services.TryAddSingleton<IFailureLog, OutboxFailureLog>();
         services.TryAddSingleton<DatabaseInitializer>();
         services.AddHostedService(sp => sp.GetRequiredService<DatabaseInitializer>());
+        services.AddHealthChecks().AddDbContextCheck<RelevanceDbContext>("database", tags: ["ready"]);
         return builder;
     }
 

@@ -7,7 +7,7 @@ namespace Relevance.Data;
 /// <summary>
 /// The one failure log. Failed items (a pair without a grade, a file that could not be read) are rows, one per
 /// subject and run and stage, so a redelivered message never counts an item twice. A failed unit of work, which a
-/// run must hear of, is a row and a <see cref="StageFailed"/> stored in one outbox transaction.
+/// run must hear of, is a row and a <see cref="StageFailed"/> stored in one outbox transaction (<see cref="IFailureLog"/>).
 /// </summary>
 public static class FailureLog
 {
@@ -27,22 +27,31 @@ public static class FailureLog
         return fresh.Count;
     }
 
-    /// <summary>Records a failed unit of work and announces it (<see cref="StageFailed"/>) in one transaction.</summary>
-    public static Task RecordAsync(Outbox.Outbox outbox, StageFailed failure, string subject, string? detail, CancellationToken ct) =>
-        outbox.CommitAsync((tx, _) =>
-        {
-            tx.Db.Failures.Add(New(failure.RunId, failure.Stage, subject, failure.Reason, detail, DateTime.UtcNow));
-            tx.Publish(failure);
-            return Task.FromResult(0);
-        }, ct);
-
     public static Failure New(Guid? runId, string stage, string subject, string reason, string? detail, DateTime at) => new()
     {
         RunId = runId,
         Stage = stage,
         Subject = subject,
-        Reason = reason.Length > MaxReason ? reason[..MaxReason] : reason,
-        Detail = detail is { Length: > MaxDetail } d ? d[..MaxDetail] : detail,
+        Reason = Cut(reason, MaxReason),
+        Detail = detail is null ? null : Cut(detail, MaxDetail),
         CreatedAt = at,
     };
+
+    private static string Cut(string s, int max) => s.Length > max ? s[..max] : s;
+}
+
+/// <summary>
+/// <see cref="IFailureLog"/> on the outbox: a failed unit of work recorded (<see cref="FailureLog.New"/>) and announced
+/// (<see cref="StageFailed"/>, its reason as the row holds it) in one transaction.
+/// </summary>
+internal sealed class OutboxFailureLog(Outbox.Outbox outbox) : IFailureLog
+{
+    public Task RecordAsync(StageFailed failure, string subject, string? detail, CancellationToken ct) =>
+        outbox.CommitAsync((tx, _) =>
+        {
+            var row = FailureLog.New(failure.RunId, failure.Stage, subject, failure.Reason, detail, DateTime.UtcNow);
+            tx.Db.Failures.Add(row);
+            tx.Publish(failure with { Reason = row.Reason });
+            return Task.FromResult(0);
+        }, ct);
 }

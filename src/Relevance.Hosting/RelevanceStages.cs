@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Relevance.Evaluation;
@@ -7,6 +8,7 @@ using Relevance.Labeling;
 using Relevance.Negatives;
 using Relevance.Pipeline;
 using Relevance.SearchEvaluation;
+using Relevance.SearchEvaluation.Labelers;
 using Relevance.ServiceDefaults;
 using Relevance.Synthesis;
 using Relevance.Teacher;
@@ -31,8 +33,26 @@ public static class RelevanceStages
             .AddEvaluation()
             .AddLabeling()
             .AddSearchEvaluation();
+        return builder.AddStageAdapters();
+    }
+
+    /// <summary>
+    /// The adapters between stages: each implements an interface that the calling stage owns over the services of the
+    /// stage it calls, so no stage references another. An adapter whose stage's services are not registered resolves
+    /// to nothing, and its caller says which stage is missing. <see cref="AddRelevanceStages"/> calls it; a host that
+    /// registers a few stages by hand calls it after them.
+    /// </summary>
+    public static IHostApplicationBuilder AddStageAdapters(this IHostApplicationBuilder builder)
+    {
         // Evaluation scores model versions through the labeling stage's session cache.
         builder.Services.TryAddSingleton<IModelScorerFactory, OnnxModelScorerFactory>();
+        // Search evaluation labels pooled pairs through label jobs and names the teacher this process runs.
+        builder.Services.TryAddSingleton<IModelVersionLabeling>(sp =>
+            (sp.GetService<ModelVersionRegistry>() is { } registry
+                ? new LabelingForSearchEvaluation(registry, sp.GetRequiredService<LabelJobPublisher>())
+                : null)!);
+        builder.Services.TryAddSingleton<ILiveTeacher>(sp =>
+            (sp.GetService<IPairGrader>() is { } grader ? new TeacherForSearchEvaluation(grader) : null)!);
         return builder;
     }
 }

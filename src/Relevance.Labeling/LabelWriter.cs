@@ -77,7 +77,7 @@ public sealed partial class LabelWriter(ScorerCache cache, BulkWriter bulk, IDbC
                 .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, LabelJobStatus.Completed).SetProperty(j => j.CompletedAt, now), ct);
             if (won != 1) return 0;
             var job = await tx.Db.LabelJobs.AsNoTracking().FirstAsync(j => j.Id == jobId, ct);
-            var seconds = ((job.CompletedAt ?? now) - (job.StartedAt ?? job.CreatedAt)).TotalSeconds;
+            var seconds = job.Seconds(now);
             tx.Publish(new LabelJobCompleted(jobId, job.ModelVersionId, job.Completed, seconds));
             LogCompleted(jobId, job.Completed, seconds);
             return 1;

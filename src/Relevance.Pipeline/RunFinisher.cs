@@ -31,8 +31,7 @@ public sealed partial class RunFinisher(
         var run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId, ct);
         if (run.State != RunState.Reporting) return null;
         var labelJob = await db.LabelJobs.AsNoTracking().SingleAsync(j => j.Id == jobId, ct);
-        var job = new LabelJobCompleted(labelJob.Id, labelJob.ModelVersionId, labelJob.Completed,
-            labelJob.CompletedAt is { } end ? (end - (labelJob.StartedAt ?? labelJob.CreatedAt)).TotalSeconds : 0);
+        var job = new LabelJobCompleted(labelJob.Id, labelJob.ModelVersionId, labelJob.Completed, labelJob.Seconds(DateTime.UtcNow));
         var heldOut = await db.PairTexts().Where(p => p.RunId == runId && p.Split == PairSplit.HeldOut)
             .Select(p => new { Id = p.PairId, p.QueryId, p.Query, p.PassageId, p.Passage }).ToListAsync(ct);
         var judgments = await db.TeacherJudgments.AsNoTracking().Where(j => j.RunId == runId && j.PairId != null)

@@ -38,8 +38,6 @@ public sealed partial class RunStateMachine(Outbox outbox, ILogger<RunStateMachi
     IOutboxHandler<ModelVersionTrained>,
     IOutboxHandler<LabelJobCompleted>
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     /// <summary>The run's one training request: its id follows from the run, so asking again asks for the same one.</summary>
     public static Guid TrainingRequestOf(Guid runId) => IdOf(runId, "train");
 
@@ -174,7 +172,7 @@ public sealed partial class RunStateMachine(Outbox outbox, ILogger<RunStateMachi
                 foreach (var item in pending)
                 {
                     var type = typeof(StartRun).Assembly.GetType(item.MessageType!) ?? throw new InvalidOperationException($"Unknown message type {item.MessageType}");
-                    tx.Publish(JsonSerializer.Deserialize(item.PayloadJson!, type, Json)!);
+                    tx.Publish(JsonSerializer.Deserialize(item.PayloadJson!, type, Outbox.Json)!);
                 }
                 if (state == RunState.Generating) await AdvanceIfIdleAsync(tx, runId, ct);
                 break;
@@ -265,7 +263,7 @@ public sealed partial class RunStateMachine(Outbox outbox, ILogger<RunStateMachi
                 Stage = WorkKeys.StageOf(key),
                 Key = key,
                 MessageType = typeof(T).FullName,
-                PayloadJson = JsonSerializer.Serialize(command, Json),
+                PayloadJson = JsonSerializer.Serialize(command, Outbox.Json),
                 Status = WorkStatus.Pending,
                 CreatedAt = now,
             });

@@ -13,7 +13,8 @@ public static class SearchEvaluationStage
     /// <summary>
     /// Registers search evaluation (pooling, grading, measures, history) and, when configuration selects the stage,
     /// the consumer of <see cref="Contracts.EvaluateRunSubmission"/>. It labels through the labeling and teacher
-    /// stages' services: register <c>AddLabeling()</c> and <c>AddTeacher()</c> too (their consumers may run elsewhere).
+    /// stages, as <see cref="IModelVersionLabeling"/> and <see cref="ILiveTeacher"/>: register <c>AddLabeling()</c>,
+    /// <c>AddTeacher()</c> and Relevance.Hosting's adapters too (the stages' consumers may run elsewhere).
     /// </summary>
     public static IHostApplicationBuilder AddSearchEvaluation(this IHostApplicationBuilder builder)
     {

@@ -1,13 +1,9 @@
 using System.Diagnostics;
 using MassTransit;
 using MassTransit.Middleware;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Relevance.Contracts;
-using Relevance.Data;
-using Relevance.Data.Entities;
-using Relevance.Data.Outbox;
 
 namespace Relevance.ServiceDefaults;
 
@@ -49,7 +45,7 @@ public sealed class NoteFailedMessageFilter<T> : IFilter<ConsumeContext<T>> wher
 /// <summary>
 /// The first filter of every endpoint's error pipe, so it runs exactly once per message that failed
 /// after all its retries (or could not be read at all): it records one failure row with the run, the
-/// stage and the reason, counts it, stores <see cref="StageFailed"/> with it (one outbox transaction), then lets MassTransit
+/// stage and the reason, counts it, stores <see cref="StageFailed"/> with it (<see cref="IFailureLog"/>: one transaction), then lets MassTransit
 /// generate the fault and move the message to the <c>_error</c> queue. Nothing is silently dropped.
 /// </summary>
 public sealed partial class RecordFailureFilter(IServiceProvider services, string stage) : IFilter<ExceptionReceiveContext>
@@ -79,13 +75,13 @@ public sealed partial class RecordFailureFilter(IServiceProvider services, strin
     {
         var info = context.TryGetPayload<FailedMessageInfo>(out var noted) ? noted : null;
         var messageType = info?.MessageType ?? "unreadable message";
-        var reason = Truncate($"{context.Exception.GetType().Name}: {context.Exception.Message}", 2000);
+        var reason = $"{context.Exception.GetType().Name}: {context.Exception.Message}";
         LogFailed(stage, messageType, reason);
         RelevanceTelemetry.Failures.Add(1, new TagList { { "stage", stage } });
         Activity.Current?.SetStatus(ActivityStatusCode.Error, reason);
         try
         {
-            await FailureLog.RecordAsync(services.GetRequiredService<Outbox>(), new StageFailed(info?.RunId, stage, messageType, reason, info?.WorkKey),
+            await services.GetRequiredService<IFailureLog>().RecordAsync(new StageFailed(info?.RunId, stage, messageType, reason, info?.WorkKey),
                 $"{messageType}:{info?.MessageId ?? context.GetMessageId()}", context.Exception.ToString(), CancellationToken.None);
         }
         catch (Exception recordEx)
@@ -97,8 +93,6 @@ public sealed partial class RecordFailureFilter(IServiceProvider services, strin
     }
 
     public void Probe(ProbeContext context) => context.CreateFilterScope("recordFailure");
-
-    private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max];
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Stage}: {MessageType} failed after all retries and goes to the error queue: {Reason}")]
     private partial void LogFailed(string stage, string messageType, string reason);
@@ -125,7 +119,7 @@ public sealed partial class RecordSkippedFilter(IServiceProvider services, strin
         RelevanceTelemetry.Failures.Add(1, new TagList { { "stage", stage }, { "kind", "skipped" } });
         try
         {
-            await FailureLog.RecordAsync(services.GetRequiredService<Outbox>(), new StageFailed(null, stage, "skipped message", reason, null),
+            await services.GetRequiredService<IFailureLog>().RecordAsync(new StageFailed(null, stage, "skipped message", reason, null),
                 $"skipped:{context.GetMessageId()?.ToString() ?? "no message id"}", $"content type {context.ContentType?.ToString() ?? "none"}, {context.Body.Length} bytes", CancellationToken.None);
         }
         catch (Exception recordEx)

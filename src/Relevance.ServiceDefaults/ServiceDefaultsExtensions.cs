@@ -6,21 +6,19 @@ using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
-using Relevance.Data;
 
 namespace Relevance.ServiceDefaults;
 
 public static class ServiceDefaultsExtensions
 {
     /// <summary>
-    /// What every host shares: the database, OpenTelemetry traces and metrics (MassTransit, EF Core,
-    /// Npgsql, HttpClient, the OpenAI SDK and our own sources; exported by OTLP when
-    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set) and health checks.
+    /// What every host shares: OpenTelemetry traces and metrics (MassTransit, EF Core, Npgsql, HttpClient,
+    /// the OpenAI SDK and our own sources; exported by OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set) and
+    /// the liveness check. The database, with its readiness check, is Relevance.Data's <c>AddRelevanceData()</c>,
+    /// which the hosts call beside this.
     /// </summary>
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder, Action<TracerProviderBuilder>? tracing = null)
     {
-        builder.AddRelevanceData();
-
         // The OpenAI SDK emits spans only with its experimental switch on.
         AppContext.SetSwitch("OpenAI.Experimental.EnableOpenTelemetry", true);
 
@@ -44,9 +42,7 @@ public static class ServiceDefaultsExtensions
             otel.UseOtlpExporter();
         }
 
-        builder.Services.AddHealthChecks()
-            .AddCheck("self", () => HealthCheckResult.Healthy(), ["live"])
-            .AddDbContextCheck<RelevanceDbContext>("database", tags: ["ready"]);
+        builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), ["live"]);
 
         return builder;
     }

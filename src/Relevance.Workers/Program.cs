@@ -1,8 +1,10 @@
+using Relevance.Data;
 using Relevance.Hosting;
 using Relevance.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
+builder.AddRelevanceData();
 builder.AddRelevanceStages();
 builder.AddRelevanceBus();
 

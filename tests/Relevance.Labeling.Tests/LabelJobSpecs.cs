@@ -42,14 +42,9 @@ public static class Jobs
 
     public static void Configure(IDictionary<string, string?> config)
     {
-        // Short inputs and few threads keep a CPU-only machine quick; the logic is the same at any length.
-        config["Labeling:BaseMaxLength"] = "64";
-        config["Labeling:BatchSize"] = "16";
+        QuickSettings.Labeling(config);
         // Chunks that do not divide the batch: a batch is made of several chunks, and a job's last chunk is short.
         config["Labeling:PairsPerMessage"] = "7";
-        config["Labeling:BatchTimeLimitMs"] = "100";
-        config["Slm:IntraOpThreads"] = "1";
-        config["Slm:ExecutionProvider"] = "Cpu";
     }
 }
 

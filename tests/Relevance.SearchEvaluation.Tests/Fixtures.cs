@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Relevance.Contracts;
 using Relevance.Data.Entities;
 using Relevance.Evaluation.Runs;
+using Relevance.Hosting;
 using Relevance.Labeling;
 using Relevance.Teacher;
 using Relevance.Testing;
@@ -65,11 +66,7 @@ public static class World
     /// <summary>Short inputs, one thread, small batches and few resamples: quick on a shared CPU, the same logic.</summary>
     public static void Configure(IDictionary<string, string?> config)
     {
-        config["Labeling:BaseMaxLength"] = "64";
-        config["Labeling:BatchSize"] = "16";
-        config["Labeling:BatchTimeLimitMs"] = "100";
-        config["Slm:IntraOpThreads"] = "1";
-        config["Slm:ExecutionProvider"] = "Cpu";
+        QuickSettings.Labeling(config);
         config["Teacher:OfflineEmbedder"] = "Hashing";
         config["SearchEvaluation:BootstrapSamples"] = "1000";
         config["SearchEvaluation:RandomizationTrials"] = "2000";
@@ -86,6 +83,7 @@ public static class World
             b.AddLabeling();
             b.AddTeacher();
             b.AddSearchEvaluation();
+            b.AddStageAdapters();
         }, bus);
     }
 

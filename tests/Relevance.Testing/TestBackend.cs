@@ -89,7 +89,7 @@ public sealed class TestBackend : IAsyncDisposable
         return new TestBackend(kind, config, root, pg, database, management);
     }
 
-    /// <summary>Builds and starts a host: AddServiceDefaults, the test's stages, AddRelevanceBus.</summary>
+    /// <summary>Builds and starts a host: AddServiceDefaults, AddRelevanceData, the test's stages, AddRelevanceBus.</summary>
     public async Task<IHost> StartHostAsync(Action<HostApplicationBuilder>? configure = null, Action<IBusRegistrationConfigurator>? bus = null)
     {
         var host = BuildHost(configure, bus);
@@ -106,6 +106,7 @@ public sealed class TestBackend : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
         builder.AddServiceDefaults();
+        builder.AddRelevanceData();
         configure?.Invoke(builder);
         builder.AddRelevanceBus(bus);
         return builder.Build();

@@ -54,8 +54,7 @@ public sealed class EvaluateCommand : AsyncCommand<EvaluateCommand.Settings>
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        using var host = CliHost.CreateBuilder(CliHost.ParseOverrides(settings.Set)).Build();
-        await host.Services.GetRequiredService<DatabaseInitializer>().EnsureAsync(cancellationToken);
+        using var host = await CliHost.OpenAsync(settings, cancellationToken);
         var evaluator = host.Services.GetRequiredService<LabelerEvaluator>();
         var benchmark = await evaluator.LoadBenchmarkAsync(settings.Benchmark, cancellationToken);
         Data.Entities.Evaluation row;

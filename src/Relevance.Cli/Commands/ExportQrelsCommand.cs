@@ -1,7 +1,5 @@
 using System.ComponentModel;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Relevance.Data;
 using Relevance.Teacher;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -32,10 +30,7 @@ public sealed class ExportQrelsCommand : AsyncCommand<ExportQrelsCommand.Setting
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var builder = CliHost.CreateBuilder(CliHost.ParseOverrides(settings.Set), withBus: false);
-        builder.AddTeacher();
-        using var host = builder.Build();
-        await host.Services.GetRequiredService<DatabaseInitializer>().EnsureAsync(cancellationToken);
+        using var host = await CliHost.OpenAsync(settings, cancellationToken, withBus: false, b => b.AddTeacher());
         var existed = File.Exists(settings.File);
         var n = await host.Services.GetRequiredService<QrelsIo>().ExportAsync(settings.File, settings.Teacher, settings.Run, ct: cancellationToken);
         AnsiConsole.MarkupLineInterpolated($"{n} judgments of '{settings.Teacher}' written to {settings.File}{(existed ? " (replaced the existing file)" : "")}.");

@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using Microsoft.Extensions.DependencyInjection;
-using Relevance.Data;
 using Relevance.Evaluation.Benchmarks;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -47,8 +46,7 @@ public sealed class ImportBenchmarkCommand : AsyncCommand<ImportBenchmarkCommand
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        using var host = CliHost.CreateBuilder(CliHost.ParseOverrides(settings.Set)).Build();
-        await host.Services.GetRequiredService<DatabaseInitializer>().EnsureAsync(cancellationToken);
+        using var host = await CliHost.OpenAsync(settings, cancellationToken);
         var importer = host.Services.GetRequiredService<BenchmarkImporter>();
         try
         {

@@ -1,7 +1,5 @@
 using System.ComponentModel;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Relevance.Data;
 using Relevance.Teacher;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -30,10 +28,7 @@ public sealed class ImportQrelsCommand : AsyncCommand<ImportQrelsCommand.Setting
             CliConsole.Error.MarkupLineInterpolated($"[red]No such file:[/] {settings.File}");
             return 2;
         }
-        var builder = CliHost.CreateBuilder(CliHost.ParseOverrides(settings.Set), withBus: false);
-        builder.AddTeacher();
-        using var host = builder.Build();
-        await host.Services.GetRequiredService<DatabaseInitializer>().EnsureAsync(cancellationToken);
+        using var host = await CliHost.OpenAsync(settings, cancellationToken, withBus: false, b => b.AddTeacher());
         var teacher = settings.Teacher ?? Path.GetFileNameWithoutExtension(settings.File);
         var result = await host.Services.GetRequiredService<QrelsIo>().ImportAsync(settings.File, teacher, ct: cancellationToken);
         AnsiConsole.MarkupLineInterpolated($"{result.Lines} lines: [green]{result.Inserted} judgments stored[/], {result.AlreadyPresent} already present, {result.Conflicts.Count} in conflict with stored grades, {result.Errors.Count} rejected (teacher '{teacher}').");

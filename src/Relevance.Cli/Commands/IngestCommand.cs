@@ -37,10 +37,7 @@ public sealed class IngestCommand : AsyncCommand<IngestCommand.Settings>
             return 2;
         }
         // Calls the ingest service directly, without the bus: this command ingests only and must not start the later stages.
-        var builder = CliHost.CreateBuilder(CliHost.ParseOverrides(settings.Set), withBus: false);
-        builder.AddIngest();
-        using var host = builder.Build();
-        await host.Services.GetRequiredService<DatabaseInitializer>().EnsureAsync(cancellationToken);
+        using var host = await CliHost.OpenAsync(settings, cancellationToken, withBus: false, b => b.AddIngest());
 
         var corpus = System.IO.Path.GetFullPath(settings.Path);
         var runId = settings.RunId ?? Guid.NewGuid();

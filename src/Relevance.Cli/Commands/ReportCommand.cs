@@ -32,8 +32,7 @@ public sealed class ReportCommand : AsyncCommand<ReportCommand.Settings>
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        using var host = CliHost.CreateBuilder(CliHost.ParseOverrides(settings.Set)).Build();
-        await host.Services.GetRequiredService<DatabaseInitializer>().EnsureAsync(cancellationToken);
+        using var host = await CliHost.OpenAsync(settings, cancellationToken);
         var outDir = settings.Out ?? Path.Combine(ArtifactPaths.Root(host.Services.GetRequiredService<IConfiguration>()), "reports");
         try
         {

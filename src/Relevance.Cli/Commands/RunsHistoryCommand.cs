@@ -2,7 +2,6 @@ using System.ComponentModel;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using Relevance.Data;
 using Relevance.Evaluation.Reporting;
 using Relevance.SearchEvaluation;
 using Spectre.Console;
@@ -37,8 +36,7 @@ public sealed class RunsHistoryCommand : AsyncCommand<RunsHistoryCommand.Setting
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        using var host = CliHost.CreateBuilder(CliHost.ParseOverrides(settings.Set)).Build();
-        await host.Services.GetRequiredService<DatabaseInitializer>().EnsureAsync(cancellationToken);
+        using var host = await CliHost.OpenAsync(settings, cancellationToken);
         var history = host.Services.GetRequiredService<SearchHistory>();
         if (settings.System is not { } system)
         {

@@ -118,10 +118,7 @@ public sealed class RunsMakeCommand : AsyncCommand<RunsMakeCommand.Settings>
         var topics = TopicsReader.Read(settings.Topics!);
         var corpus = Path.GetFullPath(settings.Corpus!);
         if (!Directory.Exists(corpus) && !File.Exists(corpus)) throw new FileNotFoundException($"No such corpus folder or file: {corpus}");
-        var builder = CliHost.CreateBuilder(CliHost.ParseOverrides(settings.Set), withBus: false);
-        builder.AddIngest();
-        using var host = builder.Build();
-        await host.Services.GetRequiredService<DatabaseInitializer>().EnsureAsync(ct);
+        using var host = await CliHost.OpenAsync(settings, ct, withBus: false, b => b.AddIngest());
         var runId = new Guid(SHA256.HashData(Encoding.UTF8.GetBytes("runs make corpus:" + corpus)).AsSpan(0, 16));
         await host.Services.GetRequiredService<BulkWriter>().InsertIgnoreDuplicatesAsync([new Run
         {

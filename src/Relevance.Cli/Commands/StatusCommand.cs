@@ -16,8 +16,7 @@ public sealed class StatusCommand : AsyncCommand<StatusCommand.Settings>
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        using var host = CliHost.CreateBuilder(CliHost.ParseOverrides(settings.Set), withBus: false).Build();
-        await host.Services.GetRequiredService<DatabaseInitializer>().EnsureAsync(cancellationToken);
+        using var host = await CliHost.OpenAsync(settings, cancellationToken, withBus: false);
         await using var db = await host.Services.GetRequiredService<IDbContextFactory<RelevanceDbContext>>().CreateDbContextAsync(cancellationToken);
         var table = new Table().AddColumns("run", "name", "status", "documents", "passages", "queries", "pairs", "judgments", "failures");
         foreach (var run in await db.Runs.OrderBy(r => r.CreatedAt).ToListAsync(cancellationToken))

@@ -244,6 +244,9 @@ public sealed class LabelJob
     public DateTime CreatedAt { get; set; }
     public DateTime? StartedAt { get; set; }
     public DateTime? CompletedAt { get; set; }
+
+    /// <summary>How long the job took: from its start (its creation, if it never started) to its completion, or to <paramref name="now"/> while it runs.</summary>
+    public double Seconds(DateTime now) => ((CompletedAt ?? now) - (StartedAt ?? CreatedAt)).TotalSeconds;
 }
 
 public sealed class Label

@@ -40,7 +40,8 @@ public sealed class OutboxTransaction(RelevanceDbContext db)
 /// </summary>
 public sealed class Outbox(IDbContextFactory<RelevanceDbContext> factory, IServiceProvider services, OutboxSignal signal)
 {
-    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    /// <summary>How stored messages are written and read: the outbox's rows, and whatever else keeps a message to publish later (a run's work items).</summary>
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     // A handler that keeps publishing what it handles would never commit.
     private const int MaxMessagesPerTransaction = 100_000;

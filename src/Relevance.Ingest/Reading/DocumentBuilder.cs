@@ -83,4 +83,19 @@ internal static class Documents
 
     public static ReadOutcome NoText(SourceFile file, string what) =>
         new ReadOutcome.Failed(file.RelativePath, $"The {what} contains no text to ingest.");
+
+    /// <summary>
+    /// A text file with an optional <c>---</c> front matter (Markdown, plain text): decoded (or failed), its metadata
+    /// split off, its body cut into sections by <paramref name="parse"/> (which may find a title), and failed when no
+    /// text is left.
+    /// </summary>
+    public static ReadOutcome FromFrontMatterText(SourceFile file, string extension, string format, string what,
+        Func<string, (IReadOnlyList<Section> Sections, string? Title)> parse)
+    {
+        var text = TextDecoding.Decode(File.ReadAllBytes(file.FullPath), extension, out var reason);
+        if (text is null) return new ReadOutcome.Failed(file.RelativePath, reason!);
+        var (fields, body) = Metadata.SplitFrontMatter(text);
+        var (sections, title) = parse(body);
+        return sections.Count == 0 ? NoText(file, what) : new ReadOutcome.Parsed(Create(file, format, sections, fields, title: title));
+    }
 }

@@ -13,20 +13,7 @@ public sealed class MarkdownReader : IDocumentReader
 
     public IEnumerable<ReadOutcome> Read(SourceFile file, IngestOptions options, CancellationToken ct)
     {
-        var text = TextDecoding.Decode(File.ReadAllBytes(file.FullPath), ".md", out var reason);
-        if (text is null)
-        {
-            yield return new ReadOutcome.Failed(file.RelativePath, reason!);
-            yield break;
-        }
-        var (fields, body) = Metadata.SplitFrontMatter(text);
-        var sections = Parse(body, out var firstHeading);
-        if (sections.Count == 0)
-        {
-            yield return Documents.NoText(file, "Markdown file");
-            yield break;
-        }
-        yield return new ReadOutcome.Parsed(Documents.Create(file, "markdown", sections, fields, title: firstHeading));
+        yield return Documents.FromFrontMatterText(file, ".md", "markdown", "Markdown file", body => (Parse(body, out var firstHeading), firstHeading));
     }
 
     /// <summary>Sections of a Markdown body; also used for JSONL rows whose text is Markdown.</summary>

@@ -7,20 +7,7 @@ public sealed class TextFileReader : IDocumentReader
 
     public IEnumerable<ReadOutcome> Read(SourceFile file, IngestOptions options, CancellationToken ct)
     {
-        var text = TextDecoding.Decode(File.ReadAllBytes(file.FullPath), ".txt", out var reason);
-        if (text is null)
-        {
-            yield return new ReadOutcome.Failed(file.RelativePath, reason!);
-            yield break;
-        }
-        var (fields, body) = Metadata.SplitFrontMatter(text);
-        var sections = Paragraphs(body);
-        if (sections.Count == 0)
-        {
-            yield return Documents.NoText(file, "text file");
-            yield break;
-        }
-        yield return new ReadOutcome.Parsed(Documents.Create(file, "text", sections, fields));
+        yield return Documents.FromFrontMatterText(file, ".txt", "text", "text file", body => (Paragraphs(body), null));
     }
 
     /// <summary>One section without headings; blank lines separate paragraphs.</summary>

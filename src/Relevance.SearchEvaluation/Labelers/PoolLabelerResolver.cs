@@ -3,8 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Relevance.Data;
 using Relevance.Data.Entities;
-using Relevance.Labeling;
-using Relevance.Teacher;
 
 namespace Relevance.SearchEvaluation.Labelers;
 
@@ -27,14 +25,14 @@ public sealed class PoolLabelerResolver(
         if (value.Equals("none", StringComparison.OrdinalIgnoreCase)) return new NoLabeler();
         if (value.Equals("teacher", StringComparison.OrdinalIgnoreCase) || value.StartsWith("teacher:", StringComparison.OrdinalIgnoreCase))
         {
-            var grader = services.GetService<IPairGrader>();
-            var name = value.Length > "teacher:".Length ? value["teacher:".Length..].Trim() : grader?.Name
+            var live = services.GetService<ILiveTeacher>();
+            var name = value.Length > "teacher:".Length ? value["teacher:".Length..].Trim() : live?.Name
                 ?? throw new LabelerUnavailableException("--labeler teacher needs the teacher stage's services in this process (AddTeacher).");
             if (name.Length == 0) throw new LabelerUnavailableException("--labeler teacher:NAME needs a teacher name.");
-            return new TeacherPoolLabeler(name, grader?.Name == name ? grader : null, factory, bulk, options.Value);
+            return new TeacherPoolLabeler(name, live?.Name == name ? live : null, factory, bulk, options.Value);
         }
 
-        var registry = services.GetService<ModelVersionRegistry>()
+        var labeling = services.GetService<IModelVersionLabeling>()
             ?? throw new LabelerUnavailableException("Model version labelers need the labeling stage's services in this process (AddLabeling).");
         ModelVersion version;
         if (value.Equals("current", StringComparison.OrdinalIgnoreCase))
@@ -51,14 +49,14 @@ public sealed class PoolLabelerResolver(
         {
             try
             {
-                version = await registry.ResolveAsync(value, ct);
+                version = await labeling.ResolveAsync(value, ct);
             }
             catch (InvalidOperationException ex)
             {
                 throw new LabelerUnavailableException($"--labeler {value}: {ex.Message}");
             }
         }
-        return new SlmPoolLabeler(version, services.GetRequiredService<LabelJobPublisher>(), factory, options.Value);
+        return new SlmPoolLabeler(version, labeling, factory, options.Value);
     }
 }
 

@@ -2,8 +2,6 @@ using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Relevance.Data;
 using Relevance.Data.Entities;
-using Relevance.Labeling;
-using Relevance.Slm;
 
 namespace Relevance.SearchEvaluation.Labelers;
 
@@ -12,7 +10,7 @@ namespace Relevance.SearchEvaluation.Labelers;
 /// from whichever job; the holes go out as one label job through the labeling pool, and this waits for the job's
 /// completion as the labeling stage records it.
 /// </summary>
-public sealed class SlmPoolLabeler(ModelVersion version, LabelJobPublisher publisher, IDbContextFactory<RelevanceDbContext> factory, SearchEvaluationOptions options) : IPoolLabeler
+public sealed class SlmPoolLabeler(ModelVersion version, IModelVersionLabeling labeling, IDbContextFactory<RelevanceDbContext> factory, SearchEvaluationOptions options) : IPoolLabeler
 {
     public string Name => $"model:{version.Id}";
 
@@ -45,11 +43,11 @@ public sealed class SlmPoolLabeler(ModelVersion version, LabelJobPublisher publi
     public async Task<PoolLabeling> LabelAsync(IReadOnlyList<PoolPair> pairs, Guid evaluationId, IPublishEndpoint publish, IProgress<LabelingProgress>? progress, CancellationToken ct)
     {
         if (pairs.Count == 0) return new PoolLabeling(new Dictionary<(string, string), int>(), 0, 0m, null, null);
-        var scoring = pairs.Select(p => new ScoringPair(ContentIds.Query(p.Query), p.Query, ContentIds.Passage(p.Passage), p.Passage))
+        var byContent = pairs.Select(p => p with { Qid = ContentIds.Query(p.Query), Pid = ContentIds.Passage(p.Passage) })
             .DistinctBy(p => (p.Qid, p.Pid)).ToList();
         var jobId = NewId.NextGuid();
-        var created = await publisher.PublishAsync(jobId, $"search evaluation {evaluationId:N}", null, scoring, version.Id, publish, [], ct);
-        progress?.Report(new LabelingProgress(0, created.Pairs));
+        var jobPairs = await labeling.StartJobAsync(jobId, $"search evaluation {evaluationId:N}", byContent, version.Id, publish, ct);
+        progress?.Report(new LabelingProgress(0, jobPairs));
 
         var deadline = DateTime.UtcNow.AddSeconds(options.LabelTimeoutSeconds);
         LabelJob job;

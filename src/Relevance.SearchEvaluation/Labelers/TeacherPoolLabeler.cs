@@ -3,7 +3,6 @@ using Microsoft.EntityFrameworkCore;
 using Relevance.Contracts;
 using Relevance.Data;
 using Relevance.Data.Entities;
-using Relevance.Teacher;
 
 namespace Relevance.SearchEvaluation.Labelers;
 
@@ -15,7 +14,7 @@ namespace Relevance.SearchEvaluation.Labelers;
 /// this waits until each pair has a judgment or a failure row. A teacher known only from imports cannot grade
 /// holes: they stay unjudged and the result says so.
 /// </summary>
-public sealed class TeacherPoolLabeler(string teacher, IPairGrader? live, IDbContextFactory<RelevanceDbContext> factory, BulkWriter bulk, SearchEvaluationOptions options) : IPoolLabeler
+public sealed class TeacherPoolLabeler(string teacher, ILiveTeacher? live, IDbContextFactory<RelevanceDbContext> factory, BulkWriter bulk, SearchEvaluationOptions options) : IPoolLabeler
 {
     /// <summary>Marks the pool runs of search evaluations (a pipeline run's corpus path is a folder).</summary>
     public const string PoolRunMarker = "search-evaluation:pool";
