@@ -250,6 +250,7 @@ public sealed class BenchLabelingCommand : AsyncCommand<BenchLabelingCommand.Set
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
         builder.AddServiceDefaults();
+        builder.AddRelevanceData();
         builder.AddLabeling();
         builder.AddRelevanceBus();
         using var host = builder.Build();
