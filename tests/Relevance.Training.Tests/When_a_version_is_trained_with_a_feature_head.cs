@@ -1,0 +1,90 @@
+using Relevance.Slm;
+using Relevance.Slm.Features;
+using Relevance.Training.Distillation;
+using Xunit;
+
+namespace Relevance.Training.Tests;
+
+public sealed class When_a_version_is_trained_with_a_feature_head : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("relevance-head-train-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    private static readonly (string Query, string Text)[] Topics =
+    [
+        ("how long to boil an egg", "Lower the eggs into boiling water and cook them for nine minutes for a firm yolk."),
+        ("deadline for filing a tax return", "Individual tax returns are due on the fifteenth of April; an extension moves the deadline."),
+        ("connect to the office vpn from home", "Install the VPN client, sign in and choose the office gateway to reach internal sites."),
+        ("how many vacation days do employees get", "Full-time employees accrue twenty vacation days a year; unused days carry over."),
+        ("printer on the third floor is jammed", "To clear a printer jam open the front tray and remove the stuck sheet gently."),
+        ("submit travel expenses", "Travel expenses are submitted in the finance portal within thirty days, with receipts."),
+        ("first day checklist for new hires", "On their first day new hires collect a badge and set up their laptop."),
+        ("restore a deleted file from backup", "Deleted files can be restored from the nightly backup through the restore page."),
+    ];
+
+    /// <summary>Each query with its own passage (grade 3) and three others (grade 0).</summary>
+    private static List<TrainingExample> Examples() =>
+    [
+        .. Topics.SelectMany((t, q) => Enumerable.Range(0, 4).Select(k =>
+        {
+            var p = (q + k * 3) % Topics.Length;
+            return new TrainingExample($"q{q}", t.Query, $"p{p}", Topics[p].Text, k == 0 ? 3 : 0);
+        })),
+    ];
+
+    private static DistillationOptions Options(string head) => new()
+    {
+        BaseModel = BaseEncoder.MiniLmName, MaxLength = 64, Epochs = 1, BatchSize = 4, TrainingPrecision = "fp32", ValidationFraction = 0.25, Head = head,
+    };
+
+    private (ModelVersionDirectory Version, DistillationResult Result) Train(string head)
+    {
+        var options = Options(head);
+        var result = new DistillationTrainer(options).Train(Examples());
+        var (onnx, metadata) = ModelVersionWriter.Build(result, options, new TrainingDataInfo("test", "test-teacher", 32, 8), BaseEncoder.ReadModel(BaseEncoder.MiniLmName), head);
+        using var vocab = BaseEncoder.OpenVocab(BaseEncoder.MiniLmName);
+        var version = ModelVersionWriter.WriteTo(Path.Combine(_dir, head.Replace('+', '-')), onnx, metadata, vocab);
+        result.Model.Dispose();
+        return (version, result);
+    }
+
+    [Fact]
+    public void Should_write_the_head_fitted_on_the_held_out_queries_into_the_version_and_label_through_it()
+    {
+        var (version, result) = Train(HeadFeatureSets.CosinesAndLexical);
+
+        var head = Assert.IsType<FeatureHead>(ModelVersionDirectory.Open(version.Path, version.Sha256).Metadata.Head);
+        Assert.Equal(HeadFeatureSets.Features(HeadFeatureSets.CosinesAndLexical), head.Features);
+        Assert.Equal(head.Features.Length, head.Weights.Length);
+        Assert.NotNull(head.Terms);
+        Assert.Equal(Topics.Length, head.Terms!.Documents);
+        Assert.Equal(result.Thresholds, version.Metadata.GradeThresholds);
+        Assert.True(result.Thresholds[0] <= result.Thresholds[1] && result.Thresholds[1] <= result.Thresholds[2]);
+
+        using var model = SlmModel.Load(version, new OnnxSessionFactory(new OnnxRuntimeOptions { ExecutionProvider = ExecutionProvider.Cpu }));
+        Assert.NotNull(model.Features);
+        var pairs = Examples().Select(e => new ScoringPair(e.Qid, e.Query, e.Pid, e.Passage)).ToList();
+        var scores = new OnnxRelevanceScorer(model).Score(pairs);
+        // Pointwise through the head too: a pair alone scores as it does among the others.
+        Assert.Equal(scores[5], new OnnxRelevanceScorer(model).Score([pairs[5]])[0]);
+        var relevant = pairs.Select((p, i) => (p, i)).Where(x => Examples()[x.i].Target == 3).Average(x => scores[x.i].Score);
+        var other = pairs.Select((p, i) => (p, i)).Where(x => Examples()[x.i].Target == 0).Average(x => scores[x.i].Score);
+        Assert.True(relevant > other, $"relevant {relevant:F3} vs other {other:F3}");
+    }
+
+    [Fact]
+    public void Should_write_no_head_when_none_is_asked_for()
+    {
+        var (version, result) = Train(HeadFeatureSets.None);
+        Assert.Null(result.Head);
+        Assert.Null(version.Metadata.Head);
+    }
+
+    [Fact]
+    public void Should_take_the_head_by_name_and_refuse_an_unknown_one()
+    {
+        Assert.Equal(HeadFeatureSets.Lexical, DistillationParameters.Parse([KeyValuePair.Create("head", "Lexical")]).Head);
+        Assert.Throws<ArgumentException>(() => DistillationParameters.Parse([KeyValuePair.Create("head", "everything")]));
+    }
+}
