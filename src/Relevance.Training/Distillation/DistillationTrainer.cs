@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using Relevance.Slm;
 using Relevance.Slm.Features;
 using Relevance.Training.Model;
@@ -55,7 +52,6 @@ public sealed record DistillationResult(
 /// </summary>
 public sealed class DistillationTrainer
 {
-    private const string StateFile = "state.json";
     private static readonly double[] TunedWeights = [0.25, 0.5, 0.75];
     private readonly DistillationOptions _options;
     private readonly PairTokenizer _tokenizer;
@@ -189,12 +185,12 @@ public sealed class DistillationTrainer
         var totalSteps = stepsPerEpoch * _options.Epochs;
         var warmup = (int)Math.Round(totalSteps * _options.WarmupFraction);
 
-        var state = new CheckpointState { Fingerprint = Fingerprint(examples) + (initialWeights is null ? "" : "+" + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(initialWeights)))) };
+        var state = new CheckpointState { Fingerprint = DistillationCheckpoint.Fingerprint(_options, examples, initialWeights) };
         var resumed = false;
         if (checkpointDir is not null)
         {
             Directory.CreateDirectory(checkpointDir);
-            var loaded = TryLoadCheckpoint(checkpointDir, state.Fingerprint, model, optimizer);
+            var loaded = DistillationCheckpoint.TryLoad(checkpointDir, state.Fingerprint, model, optimizer);
             if (loaded is not null)
             {
                 state = loaded;
@@ -252,8 +248,8 @@ public sealed class DistillationTrainer
                 patienceLeft = _options.Patience;
             }
             else patienceLeft--;
-            if (checkpointDir is not null) SaveCheckpoint(checkpointDir, state, model, optimizer, better);
-            else if (better && validation.Count > 0) SaveWeights(model, state.InMemoryBest ??= Path.GetTempFileName());
+            if (checkpointDir is not null) DistillationCheckpoint.Save(checkpointDir, state, model, optimizer, better);
+            else if (better && validation.Count > 0) DistillationCheckpoint.SaveWeights(model, state.InMemoryBest ??= Path.GetTempFileName());
             onEpoch?.Invoke(report);
         }
 
@@ -545,71 +541,5 @@ public sealed class DistillationTrainer
         var (ids, mask, types) = PaddedBatch.Build(inputs, batch, seq, _tokenizer.PadTokenId);
         long[] shape = [n, seq];
         return (tensor(ids, shape), tensor(mask, shape), tensor(types, shape));
-    }
-
-    private string Fingerprint(IReadOnlyList<TrainingExample> examples)
-    {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        sha.AppendData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(_options)));
-        foreach (var e in examples) sha.AppendData(Encoding.UTF8.GetBytes($"{e.Qid}\t{e.Pid}\t{e.Target:R}\n"));
-        return Convert.ToHexStringLower(sha.GetHashAndReset());
-    }
-
-    private static void SaveWeights(nn.Module model, string path)
-    {
-        var tmp = path + ".tmp";
-        model.save(tmp);
-        File.Move(tmp, path, overwrite: true);
-    }
-
-    private static void SaveCheckpoint(string dir, CheckpointState state, nn.Module model, OptimizerHelper optimizer, bool best)
-    {
-        // Files are named by epoch and state.json (written last, atomically) names the ones that form the
-        // checkpoint: a worker killed half-way through saving leaves the previous checkpoint intact and consistent.
-        var epoch = state.EpochsDone;
-        var previous = (state.WeightsFile, state.OptimizerFile, state.BestWeightsFile);
-        state.WeightsFile = $"epoch-{epoch}.weights";
-        state.OptimizerFile = $"epoch-{epoch}.optimizer";
-        SaveWeights(model, Path.Combine(dir, state.WeightsFile));
-        var optimizerTmp = Path.Combine(dir, state.OptimizerFile + ".tmp");
-        optimizer.save_state_dict(optimizerTmp);
-        File.Move(optimizerTmp, Path.Combine(dir, state.OptimizerFile), overwrite: true);
-        if (best) state.BestWeightsFile = state.WeightsFile;
-        var stateTmp = Path.Combine(dir, StateFile + ".tmp");
-        File.WriteAllText(stateTmp, JsonSerializer.Serialize(state));
-        File.Move(stateTmp, Path.Combine(dir, StateFile), overwrite: true);
-        foreach (var stale in new[] { previous.WeightsFile, previous.OptimizerFile, previous.BestWeightsFile })
-        {
-            if (stale is not null && stale != state.WeightsFile && stale != state.OptimizerFile && stale != state.BestWeightsFile)
-                File.Delete(Path.Combine(dir, stale));
-        }
-    }
-
-    private static CheckpointState? TryLoadCheckpoint(string dir, string fingerprint, nn.Module model, OptimizerHelper optimizer)
-    {
-        var statePath = Path.Combine(dir, StateFile);
-        if (!File.Exists(statePath)) return null;
-        var state = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(statePath));
-        // A checkpoint of other data or hyper-parameters must not be continued.
-        if (state is null || state.Fingerprint != fingerprint) return null;
-        if (state.WeightsFile is null || state.OptimizerFile is null) return null;
-        model.load(Path.Combine(dir, state.WeightsFile));
-        optimizer.load_state_dict(Path.Combine(dir, state.OptimizerFile));
-        return state;
-    }
-
-    private sealed class CheckpointState
-    {
-        public string Fingerprint { get; set; } = "";
-        public int EpochsDone { get; set; }
-        public int BestEpoch { get; set; }
-        public double? BestKappa { get; set; }
-        public double? BestPearson { get; set; }
-        public double[]? BestThresholds { get; set; }
-        public List<EpochReport> History { get; set; } = [];
-        public string? WeightsFile { get; set; }
-        public string? OptimizerFile { get; set; }
-        public string? BestWeightsFile { get; set; }
-        [System.Text.Json.Serialization.JsonIgnore] public string? InMemoryBest { get; set; }
     }
 }
