@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
