@@ -2,7 +2,6 @@ using Relevance.Slm;
 using Relevance.Training.Model;
 using Relevance.Training.Onnx;
 using static TorchSharp.torch;
-using Student = TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>;
 
 namespace Relevance.Training.Distillation;
 
@@ -26,9 +25,9 @@ internal sealed class BiEncoderRecipe(DistillationOptions options, OnnxModel bas
         return model;
     }
 
-    public override Student CreateStudent(double meanTarget) => Create(Options, BaseModel, profile.Pooling);
+    public override nn.Module<Tensor, Tensor, Tensor, Tensor> CreateStudent(double meanTarget) => Create(Options, BaseModel, profile.Pooling);
 
-    public override bool IsStudent(Student model) => model is BiEncoder;
+    public override bool IsStudent(nn.Module<Tensor, Tensor, Tensor, Tensor> model) => model is BiEncoder;
 
     public override EncodedPairs Encode(IReadOnlyList<TrainingExample> examples)
     {
@@ -49,7 +48,7 @@ internal sealed class BiEncoderRecipe(DistillationOptions options, OnnxModel bas
 
     public override bool BatchesByQuery => true;
 
-    public override Tensor? StepLoss(Student model, EncodedPairs inputs, int[] batch, float[] targets)
+    public override Tensor? StepLoss(nn.Module<Tensor, Tensor, Tensor, Tensor> model, EncodedPairs inputs, int[] batch, float[] targets)
     {
         var target = tensor(batch.Select(i => targets[i]).ToArray());
         var graded = batch.Select(i => targets[i]).Distinct().Count() >= 2;
@@ -69,7 +68,7 @@ internal sealed class BiEncoderRecipe(DistillationOptions options, OnnxModel bas
         return loss is null ? pointwise : loss.add(pointwise);
     }
 
-    public override float[] Predict(Student model, EncodedPairs inputs, int batchSize = 32)
+    public override float[] Predict(nn.Module<Tensor, Tensor, Tensor, Tensor> model, EncodedPairs inputs, int batchSize = 32)
     {
         var passages = Run(model, inputs.Inputs, batchSize, 0);
         var queries = Run(model, inputs.Queries, batchSize, 0);
@@ -86,8 +85,8 @@ internal sealed class BiEncoderRecipe(DistillationOptions options, OnnxModel bas
 
     /// <summary>Mixes the tuned weights with the base, at the weight the options fix or else the one that agrees best with the teacher on the held-out queries.</summary>
     /// <param name="onMix">Called with the model at each mix weight tried and the thresholds calibrated for it on the held-out queries.</param>
-    public override StudentOutcome AfterEpochs(Student model, StudentOutcome best,
-        Func<Student, (double? Kappa, double? Pearson, double[] Thresholds)>? validate, Action<double, Student, double[]?>? onMix)
+    public override StudentOutcome AfterEpochs(nn.Module<Tensor, Tensor, Tensor, Tensor> model, StudentOutcome best,
+        Func<nn.Module<Tensor, Tensor, Tensor, Tensor>, (double? Kappa, double? Pearson, double[] Thresholds)>? validate, Action<double, nn.Module<Tensor, Tensor, Tensor, Tensor>, double[]?>? onMix)
     {
         if (!Options.InterpolateWithBase || (validate is null && Options.TunedWeight is null)) return best;
         // Robust fine-tuning (weight-space ensembling, Wortsman et al. 2022): the pretrained similarity

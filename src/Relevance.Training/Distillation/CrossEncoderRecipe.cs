@@ -2,7 +2,6 @@ using Relevance.Slm;
 using Relevance.Training.Model;
 using Relevance.Training.Onnx;
 using static TorchSharp.torch;
-using Student = TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>;
 
 namespace Relevance.Training.Distillation;
 
@@ -29,16 +28,16 @@ internal sealed class CrossEncoderRecipe(DistillationOptions options, OnnxModel 
         return model;
     }
 
-    public override Student CreateStudent(double meanTarget) => Create(Options, BaseModel, meanTarget);
+    public override nn.Module<Tensor, Tensor, Tensor, Tensor> CreateStudent(double meanTarget) => Create(Options, BaseModel, meanTarget);
 
-    public override bool IsStudent(Student model) => model is CrossEncoder;
+    public override bool IsStudent(nn.Module<Tensor, Tensor, Tensor, Tensor> model) => model is CrossEncoder;
 
     public override EncodedPairs Encode(IReadOnlyList<TrainingExample> examples) =>
         new([.. examples.Select(e => Tokenizer.EncodePair(e.Query, e.Passage))], [], [], [.. examples.Select(e => e.Qid)]);
 
     public override bool BatchesByQuery => Options.PairwiseWeight > 0;
 
-    public override Tensor? StepLoss(Student model, EncodedPairs inputs, int[] batch, float[] targets)
+    public override Tensor? StepLoss(nn.Module<Tensor, Tensor, Tensor, Tensor> model, EncodedPairs inputs, int[] batch, float[] targets)
     {
         var target = tensor(batch.Select(i => targets[i]).ToArray());
         var (ids, mask, types) = ToTensors(inputs.Inputs, batch);
@@ -49,10 +48,10 @@ internal sealed class CrossEncoderRecipe(DistillationOptions options, OnnxModel 
         return mse.add(RankNet(score, target).mul(Options.PairwiseWeight));
     }
 
-    public override float[] Predict(Student model, EncodedPairs inputs, int batchSize = 32) =>
+    public override float[] Predict(nn.Module<Tensor, Tensor, Tensor, Tensor> model, EncodedPairs inputs, int batchSize = 32) =>
         [.. Run(model, inputs.Inputs, batchSize, 1).Select(x => x[0])];
 
-    public override HeadFitter.FittedHead? FitHead(Student model, IReadOnlyList<TrainingExample> examples, IReadOnlyList<TrainingExample> validation, EncodedPairs validationInputs) =>
+    public override HeadFitter.FittedHead? FitHead(nn.Module<Tensor, Tensor, Tensor, Tensor> model, IReadOnlyList<TrainingExample> examples, IReadOnlyList<TrainingExample> validation, EncodedPairs validationInputs) =>
         Options.Head == HeadFeatureSets.None || validation.Count == 0
             ? null
             // The head sees the student's score on queries it never trained on, as it will on new queries.

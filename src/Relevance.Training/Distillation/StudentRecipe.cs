@@ -2,7 +2,6 @@ using Relevance.Slm;
 using Relevance.Training.Model;
 using Relevance.Training.Onnx;
 using static TorchSharp.torch;
-using Student = TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>;
 
 namespace Relevance.Training.Distillation;
 
@@ -41,10 +40,10 @@ internal abstract class StudentRecipe(DistillationOptions options, OnnxModel bas
         new(Dropout: options.Dropout, Bf16: UsesBf16(options), AttentionDropout: options.AttentionDropout);
 
     /// <summary>A fresh student from the base encoder's weights; <paramref name="meanTarget"/> is the mean teacher grade of the training pairs.</summary>
-    public abstract Student CreateStudent(double meanTarget);
+    public abstract nn.Module<Tensor, Tensor, Tensor, Tensor> CreateStudent(double meanTarget);
 
     /// <summary>Whether <paramref name="model"/> is a student of this recipe.</summary>
-    public abstract bool IsStudent(Student model);
+    public abstract bool IsStudent(nn.Module<Tensor, Tensor, Tensor, Tensor> model);
 
     public abstract EncodedPairs Encode(IReadOnlyList<TrainingExample> examples);
 
@@ -52,20 +51,20 @@ internal abstract class StudentRecipe(DistillationOptions options, OnnxModel bas
     public abstract bool BatchesByQuery { get; }
 
     /// <summary>The loss of one batch, or null when the batch carries nothing to learn (one grade only, for the pairwise loss).</summary>
-    public abstract Tensor? StepLoss(Student model, EncodedPairs inputs, int[] batch, float[] targets);
+    public abstract Tensor? StepLoss(nn.Module<Tensor, Tensor, Tensor, Tensor> model, EncodedPairs inputs, int[] batch, float[] targets);
 
     /// <summary>Scores pairs in evaluation mode (the cross-encoder's score, or the bi-encoder's cosine), in input order.</summary>
-    public abstract float[] Predict(Student model, EncodedPairs inputs, int batchSize = 32);
+    public abstract float[] Predict(nn.Module<Tensor, Tensor, Tensor, Tensor> model, EncodedPairs inputs, int batchSize = 32);
 
     /// <summary>After the epochs, with the best epoch's weights loaded: the outcome the trainer reports, <paramref name="best"/> unless the recipe changes the student.</summary>
     /// <param name="validate">Scores a model on the held-out queries; null when none are held out.</param>
-    public virtual StudentOutcome AfterEpochs(Student model, StudentOutcome best,
-        Func<Student, (double? Kappa, double? Pearson, double[] Thresholds)>? validate, Action<double, Student, double[]?>? onMix) => best;
+    public virtual StudentOutcome AfterEpochs(nn.Module<Tensor, Tensor, Tensor, Tensor> model, StudentOutcome best,
+        Func<nn.Module<Tensor, Tensor, Tensor, Tensor>, (double? Kappa, double? Pearson, double[] Thresholds)>? validate, Action<double, nn.Module<Tensor, Tensor, Tensor, Tensor>, double[]?>? onMix) => best;
 
     /// <summary>The feature head over the trained student's score and its thresholds, fitted on the held-out queries; null when the recipe fits none.</summary>
-    public virtual HeadFitter.FittedHead? FitHead(Student model, IReadOnlyList<TrainingExample> examples, IReadOnlyList<TrainingExample> validation, EncodedPairs validationInputs) => null;
+    public virtual HeadFitter.FittedHead? FitHead(nn.Module<Tensor, Tensor, Tensor, Tensor> model, IReadOnlyList<TrainingExample> examples, IReadOnlyList<TrainingExample> validation, EncodedPairs validationInputs) => null;
 
-    public static BertModel Encoder(Student model) => model switch
+    public static BertModel Encoder(nn.Module<Tensor, Tensor, Tensor, Tensor> model) => model switch
     {
         CrossEncoder c => c.bert,
         BiEncoder b => b.bert,
@@ -76,7 +75,7 @@ internal abstract class StudentRecipe(DistillationOptions options, OnnxModel bas
     /// Weight-space ensembling of a trained student's encoder with the base encoder's: base + w·(tuned − base),
     /// the head kept as trained (the base has none). In place.
     /// </summary>
-    public void MixEncoderWithBase(Student student, double w)
+    public void MixEncoderWithBase(nn.Module<Tensor, Tensor, Tensor, Tensor> student, double w)
     {
         using var baseModel = CreateStudent(0);
         var targets = Encoder(student).parameters().ToArray();
@@ -102,7 +101,7 @@ internal abstract class StudentRecipe(DistillationOptions options, OnnxModel bas
     }
 
     /// <summary>The model's output rows for the inputs, length-bucketed, in input order.</summary>
-    protected float[][] Run(Student model, IReadOnlyList<EncodedInput> inputs, int batchSize, int width)
+    protected float[][] Run(nn.Module<Tensor, Tensor, Tensor, Tensor> model, IReadOnlyList<EncodedInput> inputs, int batchSize, int width)
     {
         var result = new float[inputs.Count][];
         model.eval();
