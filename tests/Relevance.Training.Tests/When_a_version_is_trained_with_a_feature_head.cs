@@ -5,6 +5,8 @@ using Xunit;
 
 namespace Relevance.Training.Tests;
 
+// libtorch's thread pool and seed are global: this class trains, so it takes its turn with the other torch tests.
+[Collection(InProcessTorch.Name)]
 public sealed class When_a_version_is_trained_with_a_feature_head : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("relevance-head-train-").FullName;
