@@ -82,7 +82,7 @@ public sealed class When_training_parameters_are_read_from_a_request
             TrainingRequestId = requestId, Status = ModelVersionStatus.Trained, MetadataJson = "{}", CreatedAt = DateTime.UtcNow,
         }, CancellationToken.None);
 
-        await store.FailAsync(requestId, "broker unreachable", maxAttempts: 3, CancellationToken.None);
+        await store.FailAsync(requestId, "broker unreachable", maxAttempts: 3, ct: CancellationToken.None);
 
         await using var check = backend.CreateDbContext();
         var request = await check.TrainingRequests.SingleAsync(r => r.Id == requestId);

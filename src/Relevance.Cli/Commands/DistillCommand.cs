@@ -27,7 +27,7 @@ public class DistillationSettings : CommandSettings
     [CommandOption("--pointwise-weight <W>")] [Description("bi-encoder: weight of an MSE term on one affine map of the cosine shared by all queries")] public double? PointwiseWeight { get; init; }
     [CommandOption("--dropout <P>")] [Description("Dropout in the encoder and head (default 0)")] public double? Dropout { get; init; }
     [CommandOption("--training-precision <P>")] [Description("auto (bf16 products where the CPU has bf16 units), bf16 or fp32")] public string? TrainingPrecision { get; init; }
-    [CommandOption("--head <SET>")] [Description("cross-encoder: features a linear head weighs beside the student's score, fitted on the held-out queries: none, lexical, cosines or cosines+lexical")] public string? Head { get; init; }
+    [CommandOption("--head <SET>")] [Description("cross-encoder: features a linear head weighs beside the student's score, fitted on the held-out queries: none (default), lexical, cosines or cosines+lexical")] public string? Head { get; init; }
 
     /// <summary>The options given, by the training stage's parameter names, parsed by the one parser.</summary>
     public DistillationOptions ToOptions()

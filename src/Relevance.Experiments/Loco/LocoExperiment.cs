@@ -98,15 +98,13 @@ public sealed class LocoExperiment(IReadOnlyList<JudgedCollection> collections, 
             var fitKeys = usesStudent ? keys : [.. examples.Select(Key)];
             var fitGrades = usesStudent ? vGrades : [.. examples.Select(e => DistillationTrainer.RoundGrade(e.Target))];
             double[][] rows = [.. fitKeys.Select(k => features.Select(f => Feature(f, k, false)).ToArray())];
-            var (b0, w) = FeatureHead.Fit(rows, [.. fitGrades.Select(g => (double)g)]);
-            var head = new FeatureHead { Features = features, Weights = w, Intercept = b0 };
-            var th = GradeCuts.AtShares([.. rows.Select(r => head.Score(r))], GradeCuts.SharesOf(fitGrades));
+            var (head, th) = HeadFitter.Fit(new FeatureHead { Features = features }, rows, fitGrades);
             labelers[label] = [.. test.Pairs.Select(p =>
             {
                 var key = $"{p.Qid}\t{p.Pid}";
                 return Judged(p, head.Score([.. features.Select(f => Feature(f, key, true))]), th);
             })];
-            log?.Invoke($"  {label}: intercept {b0:F3}, {string.Join(", ", features.Select((f, i) => $"{f} {w[i]:F3}"))}");
+            log?.Invoke($"  {label}: intercept {head.Intercept:F3}, {string.Join(", ", features.Select((f, i) => $"{f} {head.Weights[i]:F3}"))}");
         }
         foreach (var w in withStudent ? mixes ?? [] : [])
         {

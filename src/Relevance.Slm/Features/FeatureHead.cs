@@ -47,11 +47,12 @@ public sealed class FeatureHead
         return this;
     }
 
+    /// <summary>The head's score of one feature row, kept to 6 decimals as the scorer's own scores are.</summary>
     public double Score(ReadOnlySpan<double> row)
     {
         var s = Intercept;
         for (var i = 0; i < Weights.Length; i++) s += Weights[i] * row[i];
-        return s;
+        return Math.Round(s, 6);
     }
 
     /// <summary>

@@ -9,10 +9,19 @@ public sealed class PairFeatures : IDisposable
 {
     private readonly Dictionary<string, OnnxRelevanceScorer> _encoders;
 
+    // Where each of the head's features comes from, resolved once: the version's score, an encoder's cosine, or a lexical column.
+    private readonly (Source From, string? Encoder, int Column)[] _columns;
+
+    private enum Source { OwnScore, Cosine, Lexical }
+
     public PairFeatures(FeatureHead head, OnnxSessionFactory factory)
     {
         Head = head.Validate();
         _encoders = head.Encoders.ToDictionary(e => e, e => new OnnxRelevanceScorer(SlmModel.LoadBase(factory, e, head.CosineMaxLength)), StringComparer.Ordinal);
+        _columns = [.. head.Features.Select(f =>
+            f == FeatureHead.OwnScore ? (Source.OwnScore, (string?)null, -1)
+            : FeatureHead.EncoderOf(f) is { } encoder ? (Source.Cosine, encoder, -1)
+            : (Source.Lexical, null, Array.IndexOf(LexicalMatch.Names, f)))];
     }
 
     public FeatureHead Head { get; }
@@ -22,7 +31,7 @@ public sealed class PairFeatures : IDisposable
     {
         if (Head.UsesOwnScore && (ownScores is null || ownScores.Count != pairs.Count))
             throw new ArgumentException("The head weighs the version's own score: pass one per pair.", nameof(ownScores));
-        var cosines = _encoders.ToDictionary(e => FeatureHead.Cosine(e.Key), e => e.Value.Score(pairs).Select(s => s.Score).ToArray(), StringComparer.Ordinal);
+        var cosines = _encoders.ToDictionary(e => e.Key, e => e.Value.Score(pairs).Select(s => s.Score).ToArray(), StringComparer.Ordinal);
         var lexical = new double[pairs.Count][];
         if (Head.UsesLexical)
             Parallel.For(0, pairs.Count, i => lexical[i] = LexicalMatch.Compute(pairs[i].Query, pairs[i].Passage, Head.Terms!));
@@ -32,10 +41,13 @@ public sealed class PairFeatures : IDisposable
             var row = new double[Head.Features.Length];
             for (var f = 0; f < row.Length; f++)
             {
-                var name = Head.Features[f];
-                row[f] = name == FeatureHead.OwnScore ? ownScores![i]
-                    : cosines.TryGetValue(name, out var c) ? c[i]
-                    : lexical[i][Array.IndexOf(LexicalMatch.Names, name)];
+                var (from, encoder, column) = _columns[f];
+                row[f] = from switch
+                {
+                    Source.OwnScore => ownScores![i],
+                    Source.Cosine => cosines[encoder!][i],
+                    _ => lexical[i][column],
+                };
             }
             rows[i] = row;
         }
@@ -44,7 +56,7 @@ public sealed class PairFeatures : IDisposable
 
     /// <summary>The head's score of each pair.</summary>
     public double[] Scores(IReadOnlyList<ScoringPair> pairs, IReadOnlyList<double>? ownScores) =>
-        [.. Rows(pairs, ownScores).Select(r => Math.Round(Head.Score(r), 6))];
+        [.. Rows(pairs, ownScores).Select(r => Head.Score(r))];
 
     public void Dispose()
     {

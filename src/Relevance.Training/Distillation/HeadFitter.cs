@@ -47,9 +47,17 @@ public static class HeadFitter
         double[][] rows;
         using (var computer = new PairFeatures(head, new OnnxSessionFactory(new OnnxRuntimeOptions { ExecutionProvider = ExecutionProvider.Cpu })))
             rows = computer.Rows(pairs, studentScores);
-        var grades = heldOut.Select(e => DistillationTrainer.RoundGrade(e.Target)).ToArray();
-        (head.Intercept, head.Weights) = FeatureHead.Fit(rows, [.. grades.Select(g => (double)g)]);
-        var thresholds = GradeCuts.AtShares([.. rows.Select(r => Math.Round(head.Score(r), 6))], GradeCuts.SharesOf(grades));
-        return new FittedHead(head, thresholds);
+        return Fit(head, rows, [.. heldOut.Select(e => DistillationTrainer.RoundGrade(e.Target))]);
+    }
+
+    /// <summary>
+    /// Fits <paramref name="head"/>'s weights on feature rows in its order and the teacher grades of the same pairs, and
+    /// cuts its thresholds at those grades' shares on the fitted scores.
+    /// </summary>
+    public static FittedHead Fit(FeatureHead head, IReadOnlyList<double[]> rows, IReadOnlyList<int> grades)
+    {
+        var (intercept, weights) = FeatureHead.Fit(rows, [.. grades.Select(g => (double)g)]);
+        var fitted = new FeatureHead { Features = head.Features, Weights = weights, Intercept = intercept, CosineMaxLength = head.CosineMaxLength, Terms = head.Terms };
+        return new FittedHead(fitted, GradeCalibration.MatchDistribution([.. rows.Select(r => fitted.Score(r))], grades));
     }
 }

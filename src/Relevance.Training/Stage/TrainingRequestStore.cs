@@ -82,7 +82,7 @@ public sealed class TrainingRequestStore(IDbContextFactory<RelevanceDbContext> f
     /// A request that failed for good also stores <see cref="StageFailed"/> in the same transaction: the run that
     /// asked for it cannot progress, and must hear so rather than wait.
     /// <returns>True when the request has now failed for good (no attempt left).</returns>
-    public Task<bool> FailAsync(Guid requestId, string error, int maxAttempts, CancellationToken ct, string? reason = null) => outbox.CommitAsync(async (tx, ct) =>
+    public Task<bool> FailAsync(Guid requestId, string error, int maxAttempts, string? reason = null, CancellationToken ct = default) => outbox.CommitAsync(async (tx, ct) =>
     {
         var db = tx.Db;
         var request = await db.TrainingRequests.SingleAsync(r => r.Id == requestId, ct);

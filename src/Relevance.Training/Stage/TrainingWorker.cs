@@ -47,7 +47,7 @@ public sealed partial class TrainingWorker(IServiceProvider services, TrainingRe
                 {
                     try
                     {
-                        await store.FailAsync(request.Id, ex.ToString(), ex is ArgumentException ? 0 : o.MaxAttempts, CancellationToken.None, $"{ex.GetType().Name}: {ex.Message}");
+                        await store.FailAsync(request.Id, ex.ToString(), ex is ArgumentException ? 0 : o.MaxAttempts, $"{ex.GetType().Name}: {ex.Message}", CancellationToken.None);
                     }
                     catch (Exception recordEx)
                     {
