@@ -225,7 +225,8 @@ wait_for "training progress after the PostgreSQL restart (beyond $progress_after
   "SELECT EXISTS (SELECT 1 FROM training_requests WHERE (status = 1 AND progress > $progress_after_pg) OR status = 2)"
 if [ "$VICTIM" = trainer ]; then
   claim=$(q "SELECT claimed_by FROM training_requests WHERE status = 1 LIMIT 1" || true)
-  victim_pid=${claim##*:}
+  # claimed_by is host:pid:pid-namespace (Data.LocalProcess.Id)
+  victim_pid=$(cut -d: -f2 <<<"$claim")
   [ -n "$claim" ] || die "no worker holds the training claim any more (training finished before the kill); rerun with VICTIM=1 or 2"
 else
   victim_pid=${WORKER_PID[$VICTIM]:-}

@@ -58,14 +58,14 @@ internal sealed class BiEncoderRecipe(DistillationOptions options, OnnxModel bas
         var (pIds, pMask, pTypes) = ToTensors(inputs.Inputs, batch);
         var query = model.forward(qIds, qMask, qTypes);
         var cosine = model.forward(pIds, pMask, pTypes).matmul(query.t()).squeeze(-1);
-        Tensor? loss = graded ? RankNet(cosine.mul(Options.EffectiveRankScale), target) : null;
+        Tensor? loss = graded ? RankNet(cosine.Times(Options.EffectiveRankScale), target) : null;
         if (Options.PointwiseWeight <= 0) return loss;
         // Pointwise: one affine map of the cosine onto the grade, shared by every query (fitted by least squares on
         // a moving window of all batches, held constant within a step), so a query whose cosines sit high or low
         // as a whole is pulled onto the common scale that fixed thresholds need.
         var (a, b) = _calibration.Update(cosine.detach().to(ScalarType.Float64).data<double>().ToArray(), [.. batch.Select(i => (double)targets[i])]);
-        var pointwise = nn.functional.mse_loss(cosine.mul(a).add(b), target).mul(Options.PointwiseWeight);
-        return loss is null ? pointwise : loss.add(pointwise);
+        var pointwise = nn.functional.mse_loss(cosine.Times(a).Plus(b), target).Times(Options.PointwiseWeight);
+        return loss is null ? pointwise : loss.Plus(pointwise);
     }
 
     public override float[] Predict(nn.Module<Tensor, Tensor, Tensor, Tensor> model, EncodedPairs inputs, int batchSize = 32)

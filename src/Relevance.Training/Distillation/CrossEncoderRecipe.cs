@@ -23,7 +23,7 @@ internal sealed class CrossEncoderRecipe(DistillationOptions options, OnnxModel 
         using (no_grad())
         {
             // Start at the mean grade so the first steps learn relevance, not the offset.
-            model.head_out.bias!.fill_(initialBias);
+            model.head_out.bias!.FillWith(initialBias);
         }
         return model;
     }
@@ -45,7 +45,7 @@ internal sealed class CrossEncoderRecipe(DistillationOptions options, OnnxModel 
         var mse = nn.functional.mse_loss(score, target);
         if (Options.PairwiseWeight <= 0 || batch.Select(i => targets[i]).Distinct().Count() < 2) return mse;
         // Batches hold one query (see BatchesByQuery): the score must also order its passages as the teacher does.
-        return mse.add(RankNet(score, target).mul(Options.PairwiseWeight));
+        return mse.Plus(RankNet(score, target).Times(Options.PairwiseWeight));
     }
 
     public override float[] Predict(nn.Module<Tensor, Tensor, Tensor, Tensor> model, EncodedPairs inputs, int batchSize = 32) =>

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Relevance.Training.Model;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -16,6 +17,8 @@ internal static class DistillationCheckpoint
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         sha.AppendData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(options)));
+        // The optimizer state is HeldAdamW's own format: checkpoints written by TorchSharp's AdamW are not continued.
+        sha.AppendData("optimizer: HeldAdamW 1\n"u8);
         foreach (var e in examples) sha.AppendData(Encoding.UTF8.GetBytes($"{e.Qid}\t{e.Pid}\t{e.Target:R}\n"));
         return Convert.ToHexStringLower(sha.GetHashAndReset())
             + (initialWeights is null ? "" : "+" + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(initialWeights))));
@@ -28,7 +31,7 @@ internal static class DistillationCheckpoint
         File.Move(tmp, path, overwrite: true);
     }
 
-    public static void Save(string dir, CheckpointState state, nn.Module model, OptimizerHelper optimizer, bool best)
+    public static void Save(string dir, CheckpointState state, nn.Module model, HeldAdamW optimizer, bool best)
     {
         // Files are named by epoch and state.json (written last, atomically) names the ones that form the
         // checkpoint: a worker killed half-way through saving leaves the previous checkpoint intact and consistent.
@@ -38,7 +41,7 @@ internal static class DistillationCheckpoint
         state.OptimizerFile = $"epoch-{epoch}.optimizer";
         SaveWeights(model, Path.Combine(dir, state.WeightsFile));
         var optimizerTmp = Path.Combine(dir, state.OptimizerFile + ".tmp");
-        optimizer.save_state_dict(optimizerTmp);
+        optimizer.Save(optimizerTmp);
         File.Move(optimizerTmp, Path.Combine(dir, state.OptimizerFile), overwrite: true);
         if (best) state.BestWeightsFile = state.WeightsFile;
         var stateTmp = Path.Combine(dir, StateFile + ".tmp");
@@ -51,7 +54,7 @@ internal static class DistillationCheckpoint
         }
     }
 
-    public static CheckpointState? TryLoad(string dir, string fingerprint, nn.Module model, OptimizerHelper optimizer)
+    public static CheckpointState? TryLoad(string dir, string fingerprint, nn.Module model, HeldAdamW optimizer)
     {
         var statePath = Path.Combine(dir, StateFile);
         if (!File.Exists(statePath)) return null;
@@ -60,7 +63,7 @@ internal static class DistillationCheckpoint
         if (state is null || state.Fingerprint != fingerprint) return null;
         if (state.WeightsFile is null || state.OptimizerFile is null) return null;
         model.load(Path.Combine(dir, state.WeightsFile));
-        optimizer.load_state_dict(Path.Combine(dir, state.OptimizerFile));
+        optimizer.Load(Path.Combine(dir, state.OptimizerFile));
         return state;
     }
 }

@@ -120,7 +120,7 @@ public sealed class DistillationTrainer
         if (initialWeights is not null) model.load(initialWeights);
         if (_options.FreezeWordEmbeddings) StudentRecipe.Encoder(model).word_embeddings.weight!.requires_grad = false;
         var parameters = model.parameters().Where(p => p.requires_grad).ToList();
-        using var optimizer = optim.AdamW(parameters, _options.LearningRate, weight_decay: _options.WeightDecay);
+        using var optimizer = new HeldAdamW(parameters, _options.LearningRate, _options.WeightDecay);
 
         var stepsPerEpoch = Batches(trainInputs, new Random(_options.Seed + 1), shuffle: true).Count;
         var totalSteps = stepsPerEpoch * _options.Epochs;
@@ -154,16 +154,16 @@ public sealed class DistillationTrainer
                 ct.ThrowIfCancellationRequested();
                 var step = (epoch - 1) * stepsPerEpoch + s;
                 var lr = _options.LearningRate * (step < warmup ? (step + 1.0) / (warmup + 1.0) : Math.Max(0, (totalSteps - step) / (double)Math.Max(1, totalSteps - warmup)));
-                foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+                optimizer.LearningRate = lr;
                 using var scope = NewDisposeScope();
-                optimizer.zero_grad();
+                optimizer.ZeroGrad();
                 var loss = _recipe.StepLoss(model, trainInputs, batches[s], trainTargets);
                 var value = 0f;
                 if (loss is not null)
                 {
                     loss.backward();
                     nn.utils.clip_grad_norm_(parameters, 1.0);
-                    optimizer.step();
+                    optimizer.Step();
                     value = loss.item<float>();
                 }
                 lossSum += value;
@@ -249,7 +249,7 @@ public sealed class DistillationTrainer
         using var model = _recipe.CreateStudent(targets.Average());
         if (_options.FreezeWordEmbeddings) StudentRecipe.Encoder(model).word_embeddings.weight!.requires_grad = false;
         var parameters = model.parameters().Where(p => p.requires_grad).ToList();
-        using var optimizer = optim.AdamW(parameters, _options.LearningRate, weight_decay: _options.WeightDecay);
+        using var optimizer = new HeldAdamW(parameters, _options.LearningRate, _options.WeightDecay);
         model.train();
         var batches = Batches(inputs, new Random(_options.Seed), shuffle: true);
         var pairs = 0;
@@ -258,11 +258,11 @@ public sealed class DistillationTrainer
         {
             if (s == 1) watch.Start();
             using var scope = NewDisposeScope();
-            optimizer.zero_grad();
+            optimizer.ZeroGrad();
             var loss = _recipe.StepLoss(model, inputs, batches[s], targets);
             if (loss is null) continue;
             loss.backward();
-            optimizer.step();
+            optimizer.Step();
             if (s >= 1) pairs += batches[s].Length;
         }
         return pairs / Math.Max(watch.Elapsed.TotalSeconds, 1e-9);

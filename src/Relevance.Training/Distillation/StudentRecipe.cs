@@ -89,15 +89,15 @@ internal abstract class StudentRecipe(DistillationOptions options, OnnxModel bas
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        for (var i = 0; i < targets.Length; i++) targets[i].copy_(original[i].add(tuned[i].sub(original[i]).mul(w)));
+        for (var i = 0; i < targets.Length; i++) targets[i].copy_(original[i].Plus(tuned[i].Minus(original[i]).Times(w)));
     }
 
     /// <summary>RankNet over every pair of the batch with different grades, weighted by the grade gap.</summary>
     protected static Tensor RankNet(Tensor score, Tensor target)
     {
-        var diff = score.unsqueeze(1).sub(score.unsqueeze(0));
-        var gap = target.unsqueeze(1).sub(target.unsqueeze(0)).clamp_min(0);
-        return nn.functional.softplus(diff.neg()).mul(gap).sum().div(gap.sum());
+        var diff = score.unsqueeze(1).Minus(score.unsqueeze(0));
+        var gap = target.unsqueeze(1).Minus(target.unsqueeze(0)).AtLeast(0);
+        return diff.neg().Softplus().mul(gap).sum().div(gap.sum());
     }
 
     /// <summary>The model's output rows for the inputs, length-bucketed, in input order.</summary>

@@ -61,12 +61,12 @@ public sealed class BertLayer : nn.Module<Tensor, Tensor, Tensor>
         var q = Split(Bf16Products.Linear(query, x, Bf16));
         var k = Split(Bf16Products.Linear(key, x, Bf16));
         var v = Split(Bf16Products.Linear(value, x, Bf16));
-        var scores = q.matmul(k.transpose(-1, -2)).to(ScalarType.Float32).div(Math.Sqrt(d)).add(maskBias);
+        var scores = q.matmul(k.transpose(-1, -2)).to(ScalarType.Float32).Over(Math.Sqrt(d)).Plus(maskBias);
         var probs = attention_dropout.forward(scores.softmax(-1)).to(v.dtype);
         var context = probs.matmul(v).transpose(1, 2).reshape(b, t, h);
-        var attended = attention_norm.forward(dropout.forward(Bf16Products.Linear(attention_output, context, Bf16).to(ScalarType.Float32)).add(x));
+        var attended = attention_norm.forward(dropout.forward(Bf16Products.Linear(attention_output, context, Bf16).to(ScalarType.Float32)).Plus(x));
         var inner = nn.functional.gelu(Bf16Products.Linear(intermediate, attended, Bf16).to(ScalarType.Float32));
-        return output_norm.forward(dropout.forward(Bf16Products.Linear(output, inner, Bf16).to(ScalarType.Float32)).add(attended)).MoveToOuterDisposeScope();
+        return output_norm.forward(dropout.forward(Bf16Products.Linear(output, inner, Bf16).to(ScalarType.Float32)).Plus(attended)).MoveToOuterDisposeScope();
     }
 }
 
@@ -104,12 +104,12 @@ public sealed class BertModel : nn.Module<Tensor, Tensor, Tensor, Tensor>
         using var scope = NewDisposeScope();
         var positions = arange(inputIds.shape[1], dtype: ScalarType.Int64, device: inputIds.device).unsqueeze(0);
         var x = word_embeddings.forward(inputIds)
-            .add(token_type_embeddings.forward(tokenTypeIds))
-            .add(position_embeddings.forward(positions));
+            .Plus(token_type_embeddings.forward(tokenTypeIds))
+            .Plus(position_embeddings.forward(positions));
         x = dropout.forward(embedding_norm.forward(x));
         // The exported graph adds (1 - mask) * -10000 to the attention logits; the same constant keeps parity.
-        var maskBias = ones_like(attentionMask, dtype: ScalarType.Float32).sub(attentionMask.to(ScalarType.Float32))
-            .mul(-10000f).unsqueeze(1).unsqueeze(2);
+        var maskBias = ones_like(attentionMask, dtype: ScalarType.Float32).Minus(attentionMask.to(ScalarType.Float32))
+            .Times(-10000f).unsqueeze(1).unsqueeze(2);
         foreach (var layer in layers) x = layer.forward(x, maskBias);
         return x.MoveToOuterDisposeScope();
     }
@@ -119,7 +119,7 @@ public sealed class BertModel : nn.Module<Tensor, Tensor, Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var mask = attentionMask.to(ScalarType.Float32).unsqueeze(-1);
-        return hidden.mul(mask).sum(1).div(mask.sum(1).clamp_min(1e-9)).MoveToOuterDisposeScope();
+        return hidden.mul(mask).sum(1).div(mask.sum(1).AtLeast(1e-9)).MoveToOuterDisposeScope();
     }
 }
 
@@ -175,6 +175,7 @@ public sealed class BiEncoder : nn.Module<Tensor, Tensor, Tensor, Tensor>
         using var scope = NewDisposeScope();
         var hidden = bert.forward(inputIds, attentionMask, tokenTypeIds);
         var pooled = _cls ? hidden.select(1, 0) : BertModel.MeanPool(hidden, attentionMask);
-        return nn.functional.normalize(pooled, p: 2, dim: -1).MoveToOuterDisposeScope();
+        // pooled / max(‖pooled‖, 1e-12), as normalize computes it, without the numbers normalize makes for its call.
+        return pooled.div(pooled.mul(pooled).sum(-1, keepdim: true).sqrt().AtLeast(1e-12)).MoveToOuterDisposeScope();
     }
 }
