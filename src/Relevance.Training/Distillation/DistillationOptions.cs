@@ -115,6 +115,7 @@ public sealed record DistillationOptions
     /// but lowered it leaving DL20 out (0.342 → 0.303) and ordered DL20's systems like BM25 does (τ 0.853 → 0.442);
     /// the cosine heads bias the labels towards rankers built on those encoders
     /// (docs/experiments/leave-one-collection-out.md).
+    /// </summary>
     [RegularExpression("none|lexical|cosines|cosines\\+lexical")] public string Head { get; init; } = HeadFeatureSets.None;
 }
 

@@ -14,7 +14,7 @@ public sealed class HeldAdamW : IDisposable
     private const int StateFormat = 1;
     private readonly Parameter[] _parameters;
     private readonly Tensor[] _averages, _squares;
-    private readonly Scalar _beta1, _oneMinusBeta1, _beta2, _oneMinusBeta2, _epsilon, _one;
+    private readonly Scalar _beta1, _oneMinusBeta1, _beta2, _oneMinusBeta2, _epsilon;
     private readonly double _b1, _b2;
 
     public HeldAdamW(IEnumerable<Parameter> parameters, double learningRate, double weightDecay, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8)
@@ -23,8 +23,8 @@ public sealed class HeldAdamW : IDisposable
         LearningRate = learningRate;
         WeightDecay = weightDecay;
         (_b1, _b2) = (beta1, beta2);
-        (_beta1, _oneMinusBeta1, _beta2, _oneMinusBeta2, _epsilon, _one) =
-            (beta1.ToScalar(), (1 - beta1).ToScalar(), beta2.ToScalar(), (1 - beta2).ToScalar(), epsilon.ToScalar(), 1.0.ToScalar());
+        (_beta1, _oneMinusBeta1, _beta2, _oneMinusBeta2, _epsilon) =
+            (beta1.ToScalar(), (1 - beta1).ToScalar(), beta2.ToScalar(), (1 - beta2).ToScalar(), epsilon.ToScalar());
         using (no_grad())
         {
             _averages = [.. _parameters.Select(p => zeros_like(p).DetachFromDisposeScope())];
@@ -62,7 +62,7 @@ public sealed class HeldAdamW : IDisposable
             p.mul_(decay);
             _averages[i].mul_(_beta1).add_(grad, _oneMinusBeta1);
             _squares[i].mul_(_beta2).addcmul_(grad, grad, _oneMinusBeta2);
-            var denominator = _squares[i].sqrt().div_(rootCorrection2).add_(_epsilon, _one);
+            var denominator = _squares[i].sqrt().div_(rootCorrection2).add_(_epsilon, HeldScalars.One);
             p.addcdiv_(_averages[i], denominator, stepSize);
         }
     }
@@ -90,6 +90,6 @@ public sealed class HeldAdamW : IDisposable
     public void Dispose()
     {
         foreach (var t in _averages.Concat(_squares)) t.Dispose();
-        foreach (var s in new[] { _beta1, _oneMinusBeta1, _beta2, _oneMinusBeta2, _epsilon, _one }) s.Dispose();
+        foreach (var s in new[] { _beta1, _oneMinusBeta1, _beta2, _oneMinusBeta2, _epsilon }) s.Dispose();
     }
 }

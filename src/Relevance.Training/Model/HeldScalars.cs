@@ -13,43 +13,31 @@ namespace Relevance.Training.Model;
 /// </summary>
 public static class HeldScalars
 {
-    private static readonly Scalar One = 1.0.ToScalar();
+    /// <summary>1, held for the process's life: the alpha of every sum.</summary>
+    internal static readonly Scalar One = 1.0.ToScalar();
 
     public static Tensor Plus(this Tensor t, Tensor other) => t.add(other, One);
 
     /// <summary>TorchSharp's tensor difference takes no alpha, so it makes no number; here for symmetry with <see cref="Plus(Tensor, Tensor)"/>.</summary>
     public static Tensor Minus(this Tensor t, Tensor other) => t.sub(other);
 
-    public static Tensor Plus(this Tensor t, double value)
-    {
-        using var s = value.ToScalar();
-        return t.add(s, One);
-    }
+    public static Tensor Plus(this Tensor t, double value) => Held(value, s => t.add(s, One));
 
-    public static Tensor Times(this Tensor t, double value)
-    {
-        using var s = value.ToScalar();
-        return t.mul(s);
-    }
+    public static Tensor Times(this Tensor t, double value) => Held(value, t.mul);
 
-    public static Tensor Over(this Tensor t, double value)
-    {
-        using var s = value.ToScalar();
-        return t.div(s);
-    }
+    public static Tensor Over(this Tensor t, double value) => Held(value, s => t.div(s));
 
-    public static Tensor AtLeast(this Tensor t, double value)
-    {
-        using var s = value.ToScalar();
-        return t.clamp_min(s);
-    }
+    public static Tensor AtLeast(this Tensor t, double value) => Held(value, t.clamp_min);
 
-    public static Tensor FillWith(this Tensor t, double value)
-    {
-        using var s = value.ToScalar();
-        return t.fill_(s);
-    }
+    public static Tensor FillWith(this Tensor t, double value) => Held(value, t.fill_);
 
     /// <summary>ln(1 + e^x), written with operations that take no number (TorchSharp's softplus makes its beta and threshold on the fly).</summary>
     public static Tensor Softplus(this Tensor x) => x.relu().Plus(x.abs().neg().exp().log1p());
+
+    // The using local is what holds the Scalar: it is disposed after the call, not collected during it.
+    private static Tensor Held(double value, Func<Scalar, Tensor> operation)
+    {
+        using var s = value.ToScalar();
+        return operation(s);
+    }
 }
