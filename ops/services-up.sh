@@ -8,7 +8,9 @@
 # Everything the services write lives under RELEVANCE_SERVICES_DIR (default /tmp/relevance-services).
 set -euo pipefail
 
-STATE="${RELEVANCE_SERVICES_DIR:-/tmp/relevance-services}"
+STATE="$(realpath -m "${RELEVANCE_SERVICES_DIR:-/tmp/relevance-services}")"
+# The postgres and rabbitmq users start in this directory: a checkout under `mktemp -d` (mode 0700) is closed to them.
+cd /
 PG_PORT="${RELEVANCE_PG_PORT:-5432}"
 RMQ_PORT="${RELEVANCE_RMQ_PORT:-5672}"
 RMQ_MGMT_PORT="${RELEVANCE_RMQ_MGMT_PORT:-15672}"
