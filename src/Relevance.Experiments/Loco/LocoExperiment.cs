@@ -24,7 +24,7 @@ public sealed record LocoFold(string Test, IReadOnlyList<string> Train, int Trai
 /// Trained students are kept under the work folder, keyed by recipe, teacher and training collections, so a
 /// rerun only scores them again.
 /// </summary>
-public sealed class LocoExperiment(IReadOnlyList<JudgedCollection> collections, string teacher, DistillationOptions options, string work, Action<string>? log = null, string? name = null, IReadOnlyList<double>? mixes = null, bool withStudent = true)
+public sealed class LocoExperiment(IReadOnlyList<JudgedCollection> collections, string teacher, DistillationOptions options, string work, Action<string>? log = null, string? name = null, IReadOnlyList<double>? mixes = null, bool withStudent = true, IReadOnlyList<string>? besides = null)
 {
     /// <summary>The LLM judges reported beside the student where their labels exist.</summary>
     public static readonly string[] Judges = ["umbrela-gpt4o_zeroshot", "umbrela-gpt4_zeroshot", "llama3-70b_4prompts"];
@@ -106,6 +106,11 @@ public sealed class LocoExperiment(IReadOnlyList<JudgedCollection> collections, 
             })];
             log?.Invoke($"  {label}: intercept {head.Intercept:F3}, {string.Join(", ", features.Select((f, i) => $"{f} {head.Weights[i]:F3}"))}");
         }
+        foreach (var folder in withStudent ? besides ?? [] : [])
+        {
+            if (Beside(folder, test, record, keys, vGrades) is not { } beside) continue;
+            labelers[beside.Label] = [.. test.Pairs.Select(p => Judged(p, beside.Test[$"{p.Qid}\t{p.Pid}"], beside.Thresholds))];
+        }
         foreach (var w in withStudent ? mixes ?? [] : [])
         {
             var mixed = Mixed(test, train, examples, w);
@@ -157,6 +162,32 @@ public sealed class LocoExperiment(IReadOnlyList<JudgedCollection> collections, 
             result.Thresholds, watch.Elapsed.TotalMinutes, result.BestEpoch, [.. result.Epochs], result.ValidationKappa);
         Save(file, record);
         return record;
+    }
+
+    /// <summary>
+    /// This student and another saved one (another recipe's folder under the work folder, trained on the same collections
+    /// with the same held-out queries) together: least squares of the teacher grade on both scores over the held-out
+    /// queries, thresholds at the teacher's shares there. Still pointwise: each score is a function of the pair alone.
+    /// </summary>
+    private (string Label, Dictionary<string, double> Test, double[] Thresholds)? Beside(string folder, JudgedCollection test, StudentRecord own, string[] keys, int[] grades)
+    {
+        var file = Path.Combine(folder, $"test-{test.Name}.json");
+        if (!File.Exists(file))
+        {
+            log?.Invoke($"  no student for {test.Name} in {folder}: not combined");
+            return null;
+        }
+        var other = JsonSerializer.Deserialize<StudentRecord>(File.ReadAllText(file))
+            ?? throw new InvalidDataException($"{file} holds no student record.");
+        if (other.Validation.Count != keys.Length || keys.Any(k => !other.Validation.ContainsKey(k)))
+            throw new InvalidOperationException($"{file} was validated on other held-out queries than this student: train both on the same collections with the same --seed and --validation-fraction.");
+        double[][] rows = [.. keys.Select(k => new[] { own.Validation[k], other.Validation[k] })];
+        var (intercept, weights) = FeatureHead.Fit(rows, [.. grades.Select(g => (double)g)]);
+        double Score(string key, bool isTest) => intercept + weights[0] * (isTest ? own.Test : own.Validation)[key] + weights[1] * (isTest ? other.Test : other.Validation)[key];
+        var thresholds = GradeCalibration.MatchDistribution([.. keys.Select(k => Score(k, false))], grades);
+        var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(folder));
+        log?.Invoke($"  beside {name}: intercept {intercept:F3}, own {weights[0]:F3}, {name} {weights[1]:F3}");
+        return ($"{StudentName} + student {name}, fitted", own.Test.Keys.ToDictionary(k => k, k => Score(k, true)), thresholds);
     }
 
     /// <summary>The saved student with its encoder mixed into the base's (thresholds again from the held-out queries' teacher shares); kept beside it.</summary>

@@ -19,6 +19,7 @@ public sealed class ExperimentLocoCommand : AsyncCommand<ExperimentLocoCommand.S
         [CommandOption("--work <DIR>")] [Description("Trained students and cached cosines (default .relevance/experiments/loco)")] public string? Work { get; init; }
         [CommandOption("--name <LABEL>")] [Description("The student's name in the tables (default: recipe and base)")] public string? Name { get; init; }
         [CommandOption("--mix <WEIGHTS>")] [Description("Also score the saved student with its encoder mixed into the base's at these shares of the tuned weights, e.g. 0.5,0.75")] public string? Mix { get; init; }
+        [CommandOption("--beside <DIR>")] [Description("Another saved student's folder under --work (another recipe, the same collections and held-out queries): also fit the two students' scores together; repeatable")] public string[]? Besides { get; init; }
         [CommandOption("--no-student")] [Description("Train no student: only the teachers, the encoders zero-shot and the heads over the pair's features (minutes instead of ~25 a fold)")] public bool NoStudent { get; init; }
         [CommandOption("--report <FILE>")] [Description("Also write the tables as Markdown")] public string? Report { get; init; }
     }
@@ -45,7 +46,8 @@ public sealed class ExperimentLocoCommand : AsyncCommand<ExperimentLocoCommand.S
         var work = Path.GetFullPath(settings.Work ?? Path.Combine(".relevance", "experiments", "loco"));
         var options = settings.ToOptions();
         var experiment = new LocoExperiment(collections, settings.Teacher, options, work, m => AnsiConsole.MarkupLine(Markup.Escape(m)), settings.Name,
-            settings.Mix?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(x => double.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray(), withStudent: !settings.NoStudent);
+            settings.Mix?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(x => double.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray(), withStudent: !settings.NoStudent,
+            besides: [.. (settings.Besides ?? []).Select(Path.GetFullPath)]);
         var rows = new List<LocoRow>();
         var systems = new List<string>();
         foreach (var test in tests)
