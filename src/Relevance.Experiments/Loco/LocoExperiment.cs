@@ -181,13 +181,12 @@ public sealed class LocoExperiment(IReadOnlyList<JudgedCollection> collections, 
             ?? throw new InvalidDataException($"{file} holds no student record.");
         if (other.Validation.Count != keys.Length || keys.Any(k => !other.Validation.ContainsKey(k)))
             throw new InvalidOperationException($"{file} was validated on other held-out queries than this student: train both on the same collections with the same --seed and --validation-fraction.");
-        double[][] rows = [.. keys.Select(k => new[] { own.Validation[k], other.Validation[k] })];
-        var (intercept, weights) = FeatureHead.Fit(rows, [.. grades.Select(g => (double)g)]);
-        double Score(string key, bool isTest) => intercept + weights[0] * (isTest ? own.Test : own.Validation)[key] + weights[1] * (isTest ? other.Test : other.Validation)[key];
-        var thresholds = GradeCalibration.MatchDistribution([.. keys.Select(k => Score(k, false))], grades);
         var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(folder));
-        log?.Invoke($"  beside {name}: intercept {intercept:F3}, own {weights[0]:F3}, {name} {weights[1]:F3}");
-        return ($"{StudentName} + student {name}, fitted", own.Test.Keys.ToDictionary(k => k, k => Score(k, true)), thresholds);
+        // The same fit as the feature heads', with the other student's score as the one feature beside this one's.
+        var (head, thresholds) = HeadFitter.Fit(new FeatureHead { Features = [FeatureHead.OwnScore, name] },
+            [.. keys.Select(k => new[] { own.Validation[k], other.Validation[k] })], grades);
+        log?.Invoke($"  beside {name}: intercept {head.Intercept:F3}, own {head.Weights[0]:F3}, {name} {head.Weights[1]:F3}");
+        return ($"{StudentName} + student {name}, fitted", own.Test.Keys.ToDictionary(k => k, k => head.Score([own.Test[k], other.Test[k]])), thresholds);
     }
 
     /// <summary>The saved student with its encoder mixed into the base's (thresholds again from the held-out queries' teacher shares); kept beside it.</summary>
