@@ -22,6 +22,8 @@ public sealed record ModelVersionDirectory(string Path, ModelMetadata Metadata, 
     public const string ModelFile = "model.onnx";
     public const string VocabFile = "vocab.txt";
     public const string MetadataFile = "metadata.json";
+    /// <summary>The folder of a version's companion bi-encoder, itself a complete version (<see cref="Features.FeatureHead.Companion"/>).</summary>
+    public const string CompanionDirectory = "companion";
 
     /// <summary>Recorded in metadata.json as <c>identity</c>: what the version's sha256 covers.</summary>
     public const string IdentityScheme = "sha256 of model.onnx, vocab.txt and metadata.json (all but name, createdAt, sha256) v1";
@@ -30,6 +32,7 @@ public sealed record ModelVersionDirectory(string Path, ModelMetadata Metadata, 
 
     public string ModelPath => System.IO.Path.Combine(Path, ModelFile);
     public string VocabPath => System.IO.Path.Combine(Path, VocabFile);
+    public string CompanionPath => System.IO.Path.Combine(Path, CompanionDirectory);
 
     /// <summary>False for a version written before its identity covered vocab.txt and metadata.json.</summary>
     public bool CoversAllFiles { get; init; }
@@ -70,7 +73,22 @@ public sealed record ModelVersionDirectory(string Path, ModelMetadata Metadata, 
             throw new ModelIntegrityException(
                 $"Model version at {full}: the sha256 of {covers} is {actual}, expected {expected}. A file was changed or replaced; refusing to load it.");
         }
+        if (metadata.Head is { UsesCompanion: true } head) OpenCompanion(full, head);
         return new ModelVersionDirectory(full, metadata, actual) { Verified = expected is not null, CoversAllFiles = metadata.Identity is not null };
+    }
+
+    /// <summary>The companion a head weighs, checked against the identity the head records (which the version's own identity covers).</summary>
+    private static ModelVersionDirectory OpenCompanion(string full, Features.FeatureHead head)
+    {
+        if (head.CompanionSha256 is null) throw new ModelIntegrityException($"Model version at {full}: its head weighs a companion but names no companion sha256; refusing to load it.");
+        try
+        {
+            return Open(System.IO.Path.Combine(full, CompanionDirectory), head.CompanionSha256);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new ModelIntegrityException($"Model version at {full}: its head weighs a companion, but {e.Message}");
+        }
     }
 
     /// <summary>The identity of a version from the sha256 of its model and vocabulary and the text of its metadata.</summary>
@@ -96,17 +114,21 @@ public sealed record ModelVersionDirectory(string Path, ModelMetadata Metadata, 
 
     /// <summary>
     /// Writes a version into <c>&lt;modelsRoot&gt;/&lt;identity&gt;/</c> (atomically: a temp directory then a
-    /// rename) and returns it; an existing identical version is reused.
+    /// rename) and returns it; an existing identical version is reused. A <paramref name="companion"/> (the bi-encoder
+    /// the version's head weighs, <see cref="Features.FeatureHead.Companion"/>) goes into its <c>companion/</c>
+    /// folder, and its identity into the head, so the version's identity covers it.
     /// </summary>
-    public static ModelVersionDirectory Write(string modelsRoot, byte[] model, Stream vocab, ModelMetadata metadata)
+    public static ModelVersionDirectory Write(string modelsRoot, byte[] model, Stream vocab, ModelMetadata metadata, VersionFiles? companion = null)
     {
         var vocabBytes = ReadAll(vocab);
+        var companionText = companion is null ? null : StampCompanion(metadata, companion);
         var (sha, metadataText) = Stamp(model, vocabBytes, metadata);
         var target = System.IO.Path.Combine(modelsRoot, sha);
         if (Directory.Exists(target) && File.Exists(System.IO.Path.Combine(target, MetadataFile))) return Open(target, sha);
         Directory.CreateDirectory(modelsRoot);
         var tmp = System.IO.Path.Combine(modelsRoot, $".tmp-{sha[..12]}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(tmp);
+        if (companion is not null) PutFiles(System.IO.Path.Combine(tmp, CompanionDirectory), companion.Model, companion.Vocab, companionText!);
         File.WriteAllBytes(System.IO.Path.Combine(tmp, ModelFile), model);
         File.WriteAllBytes(System.IO.Path.Combine(tmp, VocabFile), vocabBytes);
         File.WriteAllText(System.IO.Path.Combine(tmp, MetadataFile), metadataText);
@@ -124,12 +146,20 @@ public sealed record ModelVersionDirectory(string Path, ModelMetadata Metadata, 
 
     /// <summary>
     /// Writes a version into <paramref name="directory"/> itself (the CLI's <c>--out</c>), each file through a
-    /// temporary file and a rename, metadata.json last; other files in the directory are left alone.
+    /// temporary file and a rename, the companion first and metadata.json last; other files in the directory are left alone.
     /// </summary>
-    public static ModelVersionDirectory WriteInto(string directory, byte[] model, Stream vocab, ModelMetadata metadata)
+    public static ModelVersionDirectory WriteInto(string directory, byte[] model, Stream vocab, ModelMetadata metadata, VersionFiles? companion = null)
     {
         var vocabBytes = ReadAll(vocab);
+        var companionText = companion is null ? null : StampCompanion(metadata, companion);
         var (sha, metadataText) = Stamp(model, vocabBytes, metadata);
+        if (companion is not null) PutFiles(System.IO.Path.Combine(directory, CompanionDirectory), companion.Model, companion.Vocab, companionText!);
+        PutFiles(directory, model, vocabBytes, metadataText);
+        return Open(directory, sha);
+    }
+
+    private static void PutFiles(string directory, byte[] model, byte[] vocab, string metadataText)
+    {
         Directory.CreateDirectory(directory);
         void Put(string name, Action<string> write)
         {
@@ -138,9 +168,18 @@ public sealed record ModelVersionDirectory(string Path, ModelMetadata Metadata, 
             File.Move(tmp, System.IO.Path.Combine(directory, name), overwrite: true);
         }
         Put(ModelFile, t => File.WriteAllBytes(t, model));
-        Put(VocabFile, t => File.WriteAllBytes(t, vocabBytes));
+        Put(VocabFile, t => File.WriteAllBytes(t, vocab));
         Put(MetadataFile, t => File.WriteAllText(t, metadataText));
-        return Open(directory, sha);
+    }
+
+    /// <summary>Stamps the companion's own identity, records it in <paramref name="metadata"/>'s head and returns the companion's metadata text.</summary>
+    private static string StampCompanion(ModelMetadata metadata, VersionFiles companion)
+    {
+        if (metadata.Head is not { UsesCompanion: true } head) throw new ArgumentException("A companion is written only beside a head that weighs it.", nameof(companion));
+        if (companion.Metadata.Kind != ModelKinds.BiEncoder || companion.Metadata.Head is not null) throw new ArgumentException("The companion must be a plain bi-encoder version.", nameof(companion));
+        var (sha, text) = Stamp(companion.Model, companion.Vocab, companion.Metadata);
+        head.CompanionSha256 = sha;
+        return text;
     }
 
     /// <summary>Records the identity scheme and the identity in <paramref name="metadata"/>; returns the identity and the metadata text to write.</summary>
@@ -173,19 +212,35 @@ public sealed record ModelVersionDirectory(string Path, ModelMetadata Metadata, 
         return int8 ? QuantizeInt8(modelsRoot) : this;
     }
 
-    /// <summary>An int8 copy of this version (see <see cref="Onnx.DynamicInt8Quantizer"/>) beside it under <paramref name="modelsRoot"/>.</summary>
+    /// <summary>An int8 copy of this version (see <see cref="Onnx.DynamicInt8Quantizer"/>) beside it under <paramref name="modelsRoot"/>; a companion is quantised with it.</summary>
     public ModelVersionDirectory QuantizeInt8(string modelsRoot)
     {
         if (Metadata.Precision == "int8") return this;
-        var (bytes, report) = Onnx.DynamicInt8Quantizer.Quantize(File.ReadAllBytes(ModelPath));
-        if (report.MatMulsQuantized == 0) throw new InvalidOperationException($"No MatMul with a constant weight found in {ModelPath}; nothing to quantise.");
-        var metadata = ModelMetadata.Read(System.IO.Path.Combine(Path, MetadataFile));
+        var (bytes, metadata) = Int8Of(this);
+        VersionFiles? companion = null;
+        if (Metadata.Head is { UsesCompanion: true } head)
+        {
+            var source = OpenCompanion(Path, head);
+            var (companionBytes, companionMetadata) = Int8Of(source);
+            companion = new VersionFiles(companionBytes, File.ReadAllBytes(source.VocabPath), companionMetadata);
+        }
+        using var vocab = File.OpenRead(VocabPath);
+        return Write(modelsRoot, bytes, vocab, metadata, companion);
+    }
+
+    private static (byte[] Model, ModelMetadata Metadata) Int8Of(ModelVersionDirectory version)
+    {
+        var (bytes, report) = Onnx.DynamicInt8Quantizer.Quantize(File.ReadAllBytes(version.ModelPath));
+        if (report.MatMulsQuantized == 0) throw new InvalidOperationException($"No MatMul with a constant weight found in {version.ModelPath}; nothing to quantise.");
+        var metadata = ModelMetadata.Read(System.IO.Path.Combine(version.Path, MetadataFile));
         metadata.Precision = "int8";
-        metadata.ParentSha256 = Sha256;
+        metadata.ParentSha256 = version.Sha256;
         metadata.Sha256 = null;
         metadata.CreatedAt = null;
-        metadata.Name = (metadata.Name.Length > 0 ? metadata.Name : Sha256[..12]) + "-int8";
-        using var vocab = File.OpenRead(VocabPath);
-        return Write(modelsRoot, bytes, vocab, metadata);
+        metadata.Name = (metadata.Name.Length > 0 ? metadata.Name : version.Sha256[..12]) + "-int8";
+        return (bytes, metadata);
     }
 }
+
+/// <summary>The three files of a version not yet written: its graph, its vocabulary and its metadata (stamped when written).</summary>
+public sealed record VersionFiles(byte[] Model, byte[] Vocab, ModelMetadata Metadata);

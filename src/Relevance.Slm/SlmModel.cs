@@ -73,7 +73,7 @@ public sealed class SlmModel : IDisposable
         Features.PairFeatures? features = null;
         try
         {
-            features = version.Metadata.Head is { } head ? new Features.PairFeatures(head, factory) : null;
+            features = version.Metadata.Head is { } head ? new Features.PairFeatures(head, factory, version.Path) : null;
             return new SlmModel(session, tokenizer, version.Metadata, version.Sha256, provider, factory.Options.BatchSize, factory.Options.BatchTokensOn(provider), factory.Options.ParallelRunsOn(provider))
             {
                 Features = features,

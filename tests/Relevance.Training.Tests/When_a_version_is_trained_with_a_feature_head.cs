@@ -26,7 +26,7 @@ public sealed class When_a_version_is_trained_with_a_feature_head : IDisposable
     ];
 
     /// <summary>Each query with its own passage (grade 3) and three others (grade 0).</summary>
-    private static List<TrainingExample> Examples() =>
+    internal static List<TrainingExample> Examples() =>
     [
         .. Topics.SelectMany((t, q) => Enumerable.Range(0, 4).Select(k =>
         {

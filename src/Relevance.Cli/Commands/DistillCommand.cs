@@ -27,6 +27,7 @@ public class DistillationSettings : CommandSettings
     [CommandOption("--pointwise-weight <W>")] [Description("bi-encoder: weight of an MSE term on one affine map of the cosine shared by all queries")] public double? PointwiseWeight { get; init; }
     [CommandOption("--dropout <P>")] [Description("Dropout in the encoder and head (default 0)")] public double? Dropout { get; init; }
     [CommandOption("--training-precision <P>")] [Description("auto (bf16 products where the CPU has bf16 units), bf16 or fp32")] public string? TrainingPrecision { get; init; }
+    [CommandOption("--companion <RECIPE>")] [Description("cross-encoder: also train a bi-encoder on the same split (pointwise term 1, tuned weight chosen on held-out queries) and score with a head over both, fitted on the held-out queries: bi-encoder, or none (default)")] public string? Companion { get; init; }
     [CommandOption("--head <SET>")] [Description("cross-encoder: features a linear head weighs beside the student's score, fitted on the held-out queries: none (default), lexical, cosines or cosines+lexical")] public string? Head { get; init; }
 
     /// <summary>The options given, by the training stage's parameter names, parsed by the one parser.</summary>
@@ -38,7 +39,7 @@ public class DistillationSettings : CommandSettings
             ["validationFraction"] = ValidationFraction, ["threads"] = Threads,
             ["freezeWordEmbeddings"] = TrainWordEmbeddings ? false : FreezeWordEmbeddings ? true : null,
             ["recipe"] = Recipe, ["dropout"] = Dropout, ["pairwiseWeight"] = PairwiseWeight, ["pointwiseWeight"] = PointwiseWeight,
-            ["trainingPrecision"] = TrainingPrecision, ["tunedWeight"] = TunedWeight, ["baseModel"] = Base, ["head"] = Head,
+            ["trainingPrecision"] = TrainingPrecision, ["tunedWeight"] = TunedWeight, ["baseModel"] = Base, ["head"] = Head, ["companion"] = Companion,
         };
         return DistillationParameters.Parse(given.Where(kv => kv.Value is not null)
             .Select(kv => KeyValuePair.Create(kv.Key, Convert.ToString(kv.Value, CultureInfo.InvariantCulture)!)));
@@ -97,24 +98,23 @@ public sealed class DistillCommand : AsyncCommand<DistillCommand.Settings>
         var teacher = settings.Teacher ?? string.Join(" + ", sources.Select(s => s.Teacher).Distinct());
         AnsiConsole.MarkupLineInterpolated($"{examples.Count} pairs over {examples.Select(e => e.Qid).Distinct().Count()} queries from {sources.Count} file(s); teacher {teacher}");
         var baseModel = BaseEncoder.ReadModel(options.BaseModel);
-        DistillationResult result;
-        using (var vocab = BaseEncoder.OpenVocab(options.BaseModel))
-        {
-            var trainer = new DistillationTrainer(options, baseModel, vocab);
-            var started = DateTime.UtcNow;
-            result = trainer.Train(examples, checkpointDir: null,
-                progress: new Progress<DistillationProgress>(p => { if (p.Step % 100 == 0) AnsiConsole.MarkupLine($"  epoch {p.Epoch} step {p.Step}/{p.StepsPerEpoch} loss {p.Loss:F4}"); }),
-                onEpoch: e => AnsiConsole.MarkupLine($"epoch {e.Epoch}: loss {e.TrainLoss:F4}, validation κ_quad vs teacher {e.ValidationKappa?.ToString("F3") ?? "-"}, Pearson {e.ValidationPearson?.ToString("F3") ?? "-"}, {e.Seconds:F0} s ({e.PairsPerSecond:F1} pairs/s)"),
-                ct: cancellationToken);
-            AnsiConsole.MarkupLine($"trained in {(DateTime.UtcNow - started).TotalMinutes:F1} min; best epoch {result.BestEpoch}{(result.TunedWeight is null ? "" : "; " + result.MixSummary())}; thresholds {string.Join(" / ", result.Thresholds.Select(t => t.ToString("F3")))}");
-        }
+        var started = DateTime.UtcNow;
+        var result = VersionDistillation.Train(options, examples, checkpointDir: null,
+            progress: new Progress<DistillationProgress>(p => { if (p.Step % 100 == 0) AnsiConsole.MarkupLine($"  {(p.Students > 1 ? $"student {p.Student}/{p.Students} " : "")}epoch {p.Epoch} step {p.Step}/{p.StepsPerEpoch} loss {p.Loss:F4}"); }),
+            onEpoch: e => AnsiConsole.MarkupLine($"epoch {e.Epoch}: loss {e.TrainLoss:F4}, validation κ_quad vs teacher {e.ValidationKappa?.ToString("F3") ?? "-"}, Pearson {e.ValidationPearson?.ToString("F3") ?? "-"}, {e.Seconds:F0} s ({e.PairsPerSecond:F1} pairs/s)"),
+            ct: cancellationToken, log: m => AnsiConsole.MarkupLineInterpolated($"{m}"));
+        var companionNote = result.Companion is { } c ? $"; companion best epoch {c.BestEpoch}, {c.MixSummary()}; head {string.Join(" + ", result.Head!.Features.Zip(result.Head.Weights, (f, w) => $"{w:F3}·{f}"))} + {result.Head.Intercept:F3}" : "";
+        AnsiConsole.MarkupLineInterpolated($"trained in {(DateTime.UtcNow - started).TotalMinutes:F1} min; best epoch {result.BestEpoch}{(result.TunedWeight is null ? "" : "; " + result.MixSummary())}{companionNote}; thresholds {string.Join(" / ", result.Thresholds.Select(t => t.ToString("F3")))}");
         using (result.Model)
+        using (result.Companion?.Model)
         {
             var data = new TrainingDataInfo(sources.Count == 1 ? sources[0].Pairs : "files", teacher, examples.Count, examples.Select(e => e.Qid).Distinct().Count()) { Sources = sources };
-            var (onnx, metadata) = ModelVersionWriter.Build(result, options, data, baseModel, $"{DistillationRecipes.Name(options.Recipe)} {teacher}");
+            var name = ModelVersionWriter.NameOf(options, teacher);
+            var (onnx, metadata) = ModelVersionWriter.Build(result, options, data, baseModel, name);
+            var companion = ModelVersionWriter.BuildCompanion(result, options, data, baseModel, name);
             using var vocab = BaseEncoder.OpenVocab(options.BaseModel);
-            var version = ModelVersionWriter.WriteTo(settings.Out, onnx, metadata, vocab);
-            AnsiConsole.MarkupLine($"wrote {Markup.Escape(version.Path)} (sha256 {version.Sha256})");
+            var version = ModelVersionWriter.WriteTo(settings.Out, onnx, metadata, vocab, companion);
+            AnsiConsole.MarkupLine($"wrote {Markup.Escape(version.Path)} (sha256 {version.Sha256}{(companion is null ? "" : $"; companion {version.Metadata.Head!.CompanionSha256}")})");
         }
         return Task.FromResult(problems.Count == 0 ? 0 : 1);
     }

@@ -90,7 +90,7 @@ public sealed class LabelCommand : AsyncCommand<LabelCommand.Settings>
 
         using var model = SlmModel.Load(version, new OnnxSessionFactory(onnx, m => AnsiConsole.MarkupLineInterpolated($"[grey]{m}[/]")));
         var scorer = new OnnxRelevanceScorer(model);
-        AnsiConsole.MarkupLineInterpolated($"Model: {scorer.Name} ({model.Kind}, max {model.Tokenizer.MaxLength} tokens)");
+        AnsiConsole.MarkupLineInterpolated($"Model: {scorer.Name} ({model.Kind}{(model.Metadata.Head is { UsesCompanion: true } ? " + its bi-encoder companion" : "")}, max {model.Tokenizer.MaxLength} tokens)");
 
         var sw = Stopwatch.StartNew();
         var written = 0;

@@ -10,6 +10,12 @@ public sealed class FeatureHead
 {
     /// <summary>The version's own graph output (a cross-encoder's score).</summary>
     public const string OwnScore = "score";
+
+    /// <summary>
+    /// The cosine of the version's companion: a bi-encoder trained on the same teacher grades beside the version's own
+    /// graph, stored as a version of its own in <c>companion/</c> (<see cref="ModelVersionDirectory.CompanionDirectory"/>).
+    /// </summary>
+    public const string Companion = "companion";
     private const string CosinePrefix = "cosine:";
 
     /// <summary>The zero-shot cosine of a packaged encoder (<see cref="BaseEncoder"/>), queries behind its prefix.</summary>
@@ -25,9 +31,14 @@ public sealed class FeatureHead
     /// <summary>Document frequencies of the lexical features; null when the head uses none.</summary>
     public TermStatistics? Terms { get; set; }
 
+    /// <summary>Identity of the companion version the head was fitted with; the companion is opened against it, so the version's own identity covers it.</summary>
+    public string? CompanionSha256 { get; set; }
+
     public IEnumerable<string> Encoders => Features.Select(EncoderOf).OfType<string>().Distinct(StringComparer.Ordinal);
 
     public bool UsesOwnScore => Features.Contains(OwnScore);
+
+    public bool UsesCompanion => Features.Contains(Companion);
 
     public bool UsesLexical => Features.Any(f => LexicalMatch.Names.Contains(f));
 
@@ -38,10 +49,11 @@ public sealed class FeatureHead
             throw new InvalidDataException($"A feature head needs one weight per feature ({Features.Length} features, {Weights.Length} weights).");
         foreach (var f in Features)
         {
-            if (f == OwnScore || LexicalMatch.Names.Contains(f)) continue;
+            if (f == OwnScore || f == Companion || LexicalMatch.Names.Contains(f)) continue;
             if (EncoderOf(f) is not { } e || !BaseEncoder.Names.Contains(e))
-                throw new InvalidDataException($"Unknown head feature '{f}' (known: {OwnScore}, {string.Join(", ", BaseEncoder.Names.Select(Cosine))}, {string.Join(", ", LexicalMatch.Names)}).");
+                throw new InvalidDataException($"Unknown head feature '{f}' (known: {OwnScore}, {Companion}, {string.Join(", ", BaseEncoder.Names.Select(Cosine))}, {string.Join(", ", LexicalMatch.Names)}).");
         }
+        if (UsesCompanion && CompanionSha256 is null) throw new InvalidDataException("The feature head weighs a companion's cosine but does not name the companion's sha256.");
         if (UsesLexical && Terms is null) throw new InvalidDataException("The feature head uses lexical features but carries no term statistics.");
         if (Weights.Any(w => !double.IsFinite(w)) || !double.IsFinite(Intercept)) throw new InvalidDataException("The feature head's weights must be finite numbers.");
         return this;

@@ -2,8 +2,8 @@ namespace Relevance.Slm.Features;
 
 /// <summary>
 /// Computes a <see cref="FeatureHead"/>'s features for pairs: the packaged encoders' cosines through their own
-/// sessions (loaded once, owned here) and the lexical features from the head's term statistics. The version's own
-/// score is passed in by whoever ran its graph.
+/// sessions (loaded once, owned here), the companion's cosine through the companion version's session, and the lexical
+/// features from the head's term statistics. The version's own score is passed in by whoever ran its graph.
 /// </summary>
 public sealed class PairFeatures : IDisposable
 {
@@ -14,17 +14,38 @@ public sealed class PairFeatures : IDisposable
 
     private enum Source { OwnScore, Cosine, Lexical }
 
-    public PairFeatures(FeatureHead head, OnnxSessionFactory factory)
+    /// <param name="versionPath">The version's directory: required when the head weighs its companion (<see cref="FeatureHead.Companion"/>).</param>
+    public PairFeatures(FeatureHead head, OnnxSessionFactory factory, string? versionPath = null)
     {
         Head = head.Validate();
-        _encoders = head.Encoders.ToDictionary(e => e, e => new OnnxRelevanceScorer(SlmModel.LoadBase(factory, e, head.CosineMaxLength)), StringComparer.Ordinal);
+        _encoders = new Dictionary<string, OnnxRelevanceScorer>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var e in head.Encoders) _encoders[e] = new OnnxRelevanceScorer(SlmModel.LoadBase(factory, e, head.CosineMaxLength));
+            if (head.UsesCompanion) _encoders[FeatureHead.Companion] = new OnnxRelevanceScorer(LoadCompanion(head, factory, versionPath));
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
         _columns = [.. head.Features.Select(f =>
             f == FeatureHead.OwnScore ? (Source.OwnScore, (string?)null, -1)
+            : f == FeatureHead.Companion ? (Source.Cosine, FeatureHead.Companion, -1)
             : FeatureHead.EncoderOf(f) is { } encoder ? (Source.Cosine, encoder, -1)
             : (Source.Lexical, null, Array.IndexOf(LexicalMatch.Names, f)))];
     }
 
     public FeatureHead Head { get; }
+
+    private static SlmModel LoadCompanion(FeatureHead head, OnnxSessionFactory factory, string? versionPath)
+    {
+        if (versionPath is null) throw new InvalidDataException("The feature head weighs the version's companion; open it from its version directory.");
+        var companion = ModelVersionDirectory.Open(Path.Combine(versionPath, ModelVersionDirectory.CompanionDirectory), head.CompanionSha256);
+        if (companion.Metadata.Kind != ModelKinds.BiEncoder || companion.Metadata.Head is not null)
+            throw new InvalidDataException($"The companion at {companion.Path} must be a plain bi-encoder (kind '{companion.Metadata.Kind}', head {(companion.Metadata.Head is null ? "none" : "present")}).");
+        return SlmModel.Load(companion, factory);
+    }
 
     /// <summary>Feature rows in the head's order; <paramref name="ownScores"/> is required when the head uses the version's score.</summary>
     public double[][] Rows(IReadOnlyList<ScoringPair> pairs, IReadOnlyList<double>? ownScores)

@@ -28,6 +28,8 @@ public static class DistillationParameters
         var errors = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
         if (!System.ComponentModel.DataAnnotations.Validator.TryValidateObject(o, new(o), errors, validateAllProperties: true))
             throw new ArgumentException("Invalid training parameters: " + string.Join("; ", errors.Select(e => e.ErrorMessage)));
+        if (o.Companion is not null && (o.Recipe != DistillationRecipe.CrossEncoderMse || o.Head != HeadFeatureSets.None))
+            throw new ArgumentException("Invalid training parameters: a companion goes beside a cross-encoder without another head (recipe cross-encoder, head none).");
         return o;
     }
 
@@ -51,7 +53,8 @@ public static class DistillationParameters
             "dropout" => o with { Dropout = double.Parse(v, CultureInfo.InvariantCulture) },
             "trainingprecision" or "training-precision" => o with { TrainingPrecision = v.ToLowerInvariant() },
             "head" => o with { Head = HeadFeatureSets.Names.Contains(v.ToLowerInvariant()) ? v.ToLowerInvariant() : throw new FormatException($"known heads: {string.Join(", ", HeadFeatureSets.Names)}") },
+            "companion" => o with { Companion = v.ToLowerInvariant() is "none" or "" ? null : DistillationRecipes.Parse(v) == DistillationRecipe.BiEncoderPairwise ? "bi-encoder" : throw new FormatException("the companion is a bi-encoder (or none)") },
             "calibration" => throw new ArgumentException("Training parameter 'calibration' is gone: grades are pointwise, cut at the version's fixed thresholds (grading each label job at the teacher's shares made a job's grades depend on its other pairs)."),
-            _ => throw new ArgumentException($"Unknown training parameter '{key}' (known: epochs, maxLength, batchSize, lr, seed, validationFraction, patience, freezeWordEmbeddings, threads, baseModel, recipe, tunedWeight, pairwiseWeight, pointwiseWeight, dropout, trainingPrecision, head)."),
+            _ => throw new ArgumentException($"Unknown training parameter '{key}' (known: epochs, maxLength, batchSize, lr, seed, validationFraction, patience, freezeWordEmbeddings, threads, baseModel, recipe, tunedWeight, pairwiseWeight, pointwiseWeight, dropout, trainingPrecision, head, companion)."),
         };
 }

@@ -13,8 +13,12 @@ public sealed record EpochReport(int Epoch, double TrainLoss, double? Validation
 
 public sealed record DistillationProgress(int Epoch, int Epochs, int Step, int StepsPerEpoch, double Loss)
 {
-    /// <summary>Share of all planned steps done, 0–1.</summary>
-    public double Fraction => ((Epoch - 1) * (double)StepsPerEpoch + Step) / Math.Max(1, Epochs * (double)StepsPerEpoch);
+    /// <summary>Which of the version's students is training (1-based: the student, then its companion).</summary>
+    public int Student { get; init; } = 1;
+    public int Students { get; init; } = 1;
+
+    /// <summary>Share of all planned steps done, 0–1, over every student of the version.</summary>
+    public double Fraction => (Student - 1 + ((Epoch - 1) * (double)StepsPerEpoch + Step) / Math.Max(1, Epochs * (double)StepsPerEpoch)) / Math.Max(1, Students);
 }
 
 public sealed record DistillationResult(
@@ -26,6 +30,8 @@ public sealed record DistillationResult(
     public double? TunedWeight { get; init; }
     /// <summary>The feature head fitted on the held-out queries (<see cref="DistillationOptions.Head"/>); its thresholds are <see cref="Thresholds"/>. Null: the student's score is the version's.</summary>
     public Relevance.Slm.Features.FeatureHead? Head { get; init; }
+    /// <summary>The companion bi-encoder trained beside the student (<see cref="DistillationOptions.Companion"/>); its cosine is one of <see cref="Head"/>'s features.</summary>
+    public DistillationResult? Companion { get; init; }
     /// <summary>Shares of grades 0–3 in the teacher's grades of every pair given (training and held-out), recorded in the version's lineage.</summary>
     public double[]? GradeShares { get; init; }
 

@@ -57,7 +57,7 @@ public static class HeadFitter
     public static FittedHead Fit(FeatureHead head, IReadOnlyList<double[]> rows, IReadOnlyList<int> grades)
     {
         var (intercept, weights) = FeatureHead.Fit(rows, [.. grades.Select(g => (double)g)]);
-        var fitted = new FeatureHead { Features = head.Features, Weights = weights, Intercept = intercept, CosineMaxLength = head.CosineMaxLength, Terms = head.Terms };
+        var fitted = new FeatureHead { Features = head.Features, Weights = weights, Intercept = intercept, CosineMaxLength = head.CosineMaxLength, Terms = head.Terms, CompanionSha256 = head.CompanionSha256 };
         return new FittedHead(fitted, GradeCalibration.MatchDistribution([.. rows.Select(r => fitted.Score(r))], grades));
     }
 }

@@ -56,7 +56,9 @@ public static class ModelVersionWriter
                 ["loss"] = JsonSerializer.SerializeToElement(loss),
                 ["thresholds"] = JsonSerializer.SerializeToElement(result.Head is null
                     ? "fixed (pointwise): matched to the teacher's grade distribution on the held-out training queries"
-                    : "fixed (pointwise), on the head's score: matched to the teacher's grade distribution on the held-out training queries, where the head was fitted"),
+                    : result.Companion is null
+                        ? "fixed (pointwise), on the head's score: matched to the teacher's grade distribution on the held-out training queries, where the head was fitted"
+                        : "fixed (pointwise), on the head's score over the student's score and its companion's cosine: matched to the teacher's grade distribution on the held-out training queries, where the head was fitted"),
                 ["validation"] = JsonSerializer.SerializeToElement(new
                 {
                     quadraticKappaVsTeacher = result.ValidationKappa,
@@ -72,7 +74,22 @@ public static class ModelVersionWriter
         return (onnx, metadata);
     }
 
-    /// <summary>Writes the version into <paramref name="directory"/> itself (the CLI's --out).</summary>
-    public static ModelVersionDirectory WriteTo(string directory, byte[] onnx, ModelMetadata metadata, Stream vocab) =>
-        ModelVersionDirectory.WriteInto(directory, onnx, vocab, metadata);
+    /// <summary>The version's companion bi-encoder as files to write beside it (<see cref="DistillationResult.Companion"/>); null when it has none.</summary>
+    public static VersionFiles? BuildCompanion(DistillationResult result, DistillationOptions options, TrainingDataInfo data, byte[] baseModel, string name)
+    {
+        if (result.Companion is not { } companion) return null;
+        var (onnx, metadata) = Build(companion, options.CompanionOptions(), data, baseModel, name + " (companion)");
+        using var vocab = BaseEncoder.OpenVocab(options.BaseModel);
+        using var bytes = new MemoryStream();
+        vocab.CopyTo(bytes);
+        return new VersionFiles(onnx, bytes.ToArray(), metadata);
+    }
+
+    /// <summary>The version's name: its recipe, its companion's, and the teacher.</summary>
+    public static string NameOf(DistillationOptions options, string teacher) =>
+        $"{DistillationRecipes.Name(options.Recipe)}{(options.Companion is { } c ? " + " + c : "")} {teacher}";
+
+    /// <summary>Writes the version into <paramref name="directory"/> itself (the CLI's --out), its companion into <c>companion/</c>.</summary>
+    public static ModelVersionDirectory WriteTo(string directory, byte[] onnx, ModelMetadata metadata, Stream vocab, VersionFiles? companion = null) =>
+        ModelVersionDirectory.WriteInto(directory, onnx, vocab, metadata, companion);
 }

@@ -49,10 +49,8 @@ public sealed partial class TrainingJobRunner(
         try
         {
             baseModel = BaseEncoder.ReadModel(distill.BaseModel);
-            using var vocab = BaseEncoder.OpenVocab(distill.BaseModel);
-            var trainer = new DistillationTrainer(distill, baseModel, vocab);
             // Training is CPU-bound and synchronous; run it off the host's threads.
-            result = await Task.Run(() => trainer.Train(examples, checkpointDir,
+            result = await Task.Run(() => VersionDistillation.Train(distill, examples, checkpointDir,
                 new Progress(p => Volatile.Write(ref progress, 0.95 * p.Fraction)),
                 e => LogEpoch(request.Id, e.Epoch, e.TrainLoss, e.ValidationKappa ?? double.NaN, e.Seconds), heartbeatCts.Token), heartbeatCts.Token);
         }
@@ -68,12 +66,15 @@ public sealed partial class TrainingJobRunner(
         }
 
         using (result.Model)
+        using (result.Companion?.Model)
         {
             var data = new TrainingDataInfo(sources is not null ? "files" : request.RunId is { } run ? $"run {run}" : "imported judgments", request.Teacher, examples.Count, examples.Select(e => e.Qid).Distinct().Count()) { Sources = sources };
-            var (onnx, metadata) = ModelVersionWriter.Build(result, distill, data, baseModel, $"{(result.Model is Relevance.Training.Model.BiEncoder ? "bi-encoder" : "cross-encoder")} {request.Teacher} {request.Id.ToString("N")[..8]}");
+            var name = ModelVersionWriter.NameOf(distill, $"{request.Teacher} {request.Id.ToString("N")[..8]}");
+            var (onnx, metadata) = ModelVersionWriter.Build(result, distill, data, baseModel, name);
+            var companion = ModelVersionWriter.BuildCompanion(result, distill, data, baseModel, name);
             metadata.Extra!["trainingRequestId"] = JsonSerializer.SerializeToElement(request.Id);
             using var vocab = BaseEncoder.OpenVocab(distill.BaseModel);
-            var version = ModelVersionDirectory.Write(Path.Combine(root, "models"), onnx, vocab, metadata);
+            var version = ModelVersionDirectory.Write(Path.Combine(root, "models"), onnx, vocab, metadata, companion);
             var registered = await store.CompleteAsync(request.Id, new ModelVersion
             {
                 Id = NewId.NextGuid(),
@@ -95,7 +96,7 @@ public sealed partial class TrainingJobRunner(
     /// <see cref="DistillationOptions"/> defaults by name, case-insensitive, values as invariant-culture strings:
     /// <c>epochs</c>, <c>maxLength</c> (or <c>max-length</c>), <c>batchSize</c> (<c>batch-size</c>),
     /// <c>lr</c> (<c>learningRate</c>), <c>seed</c>, <c>validationFraction</c>, <c>patience</c>,
-    /// <c>freezeWordEmbeddings</c> (true/false), <c>threads</c>, <c>recipe</c> (<c>bi-encoder</c> or <c>cross-encoder</c>), <c>tunedWeight</c> (0–1 or <c>best</c>), <c>pairwiseWeight</c>, <c>pointwiseWeight</c>, <c>dropout</c>, <c>trainingPrecision</c> (<c>auto</c>, <c>bf16</c>, <c>fp32</c>), <c>baseModel</c> (also set from
+    /// <c>freezeWordEmbeddings</c> (true/false), <c>threads</c>, <c>recipe</c> (<c>bi-encoder</c> or <c>cross-encoder</c>), <c>tunedWeight</c> (0–1 or <c>best</c>), <c>pairwiseWeight</c>, <c>pointwiseWeight</c>, <c>dropout</c>, <c>trainingPrecision</c> (<c>auto</c>, <c>bf16</c>, <c>fp32</c>), <c>head</c>, <c>companion</c> (<c>bi-encoder</c>), <c>baseModel</c> (also set from
     /// <c>TrainModelVersion.BaseModelVersion</c>). Example: <c>{"epochs": "1", "maxLength": "64"}</c>.
     /// An unknown name or a value out of range fails the request with a recorded error.
     /// </summary>
