@@ -141,6 +141,27 @@ public sealed class When_quantizing_a_model_version_to_int8(BaseModelFixture fx)
     }
 
     [Fact]
+    public void Should_score_a_pair_the_same_alone_as_among_other_pairs()
+    {
+        // Dynamic int8 quantises a call's activations with one scale for the whole call: batched, a pair's score would
+        // follow the other pairs in its batch, and grades would stop being pointwise.
+        var int8 = fx.Version.QuantizeInt8(fx.Root);
+        using var quantized = SlmModel.Load(int8, fx.Factory);
+        ScoringPair[] pairs =
+        [
+            new("q1", "how many vacation days do employees get", "p1", "Full-time employees accrue twenty vacation days a year."),
+            new("q1", "how many vacation days do employees get", "p2", "The cafeteria opens at eight."),
+            new("q2", "restart the database after a replication alarm", "p3", "The on-call engineer restarts the database when the replication lag alarm fires, then checks the replicas, the backups and the dashboards before closing the incident with a short note."),
+            new("q2", "restart the database after a replication alarm", "p4", "Café menus list prices in euros."),
+            new("q3", "expense report deadline", "p5", "Submit expense reports with receipts within 30 days of the purchase; late reports need a manager's approval and a written reason, and reports older than ninety days are refused."),
+            new("q3", "expense report deadline", "p6", "Badges are printed at reception."),
+        ];
+        var scorer = new OnnxRelevanceScorer(quantized);
+        var together = scorer.Score(pairs);
+        for (var i = 0; i < pairs.Length; i++) Assert.Equal(together[i], scorer.Score([pairs[i]])[0]);
+    }
+
+    [Fact]
     public void Should_rewrite_every_linear_layer_of_minilm_but_the_feed_forward_outputs()
     {
         var (_, report) = DynamicInt8Quantizer.Quantize(File.ReadAllBytes(fx.Version.ModelPath));
