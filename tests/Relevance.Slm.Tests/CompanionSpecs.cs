@@ -1,21 +1,12 @@
 using Relevance.Slm.Features;
+using Relevance.Testing;
 using Xunit;
 
 namespace Relevance.Slm.Tests;
 
-public sealed class When_a_version_scores_with_a_companion : IDisposable
+public sealed class When_a_version_scores_with_a_companion() : TempDirectorySpec("relevance-companion-")
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("relevance-companion-").FullName;
-
-    public void Dispose() => Directory.Delete(_root, true);
-
-    private static readonly ScoringPair[] Pairs =
-    [
-        new("q1", "parental leave policy", "p1", "The parental leave policy gives sixteen weeks of paid leave."),
-        new("q1", "parental leave policy", "p2", "The office kitchen is cleaned daily."),
-        new("q2", "expense report deadline", "p3", "Expense reports are due within thirty days of the trip."),
-        new("q2", "expense report deadline", "p4", "Laptops are refreshed every three years."),
-    ];
+    private static ScoringPair[] Pairs => When_a_version_scores_through_a_feature_head.Pairs;
 
     private static OnnxSessionFactory Cpu => new(new OnnxRuntimeOptions { ExecutionProvider = ExecutionProvider.Cpu });
 
@@ -24,14 +15,14 @@ public sealed class When_a_version_scores_with_a_companion : IDisposable
     /// <summary>The packaged MiniLM as the version's own graph (its score is its cosine), the packaged Arctic-xs as its companion.</summary>
     private ModelVersionDirectory Version(FeatureHead head, string name = "paired")
     {
-        var own = BaseEncoder.Materialize(Path.Combine(_root, "bases"), BaseEncoder.MiniLmName);
-        var companion = BaseEncoder.Materialize(Path.Combine(_root, "bases"), BaseEncoder.ArcticXsName);
+        var own = BaseEncoder.Materialize(Path.Combine(Root, "bases"), BaseEncoder.MiniLmName);
+        var companion = BaseEncoder.Materialize(Path.Combine(Root, "bases"), BaseEncoder.ArcticXsName);
         var metadata = ModelMetadata.Read(Path.Combine(own.Path, ModelVersionDirectory.MetadataFile));
         metadata.Head = head;
         metadata.GradeThresholds = [0.2, 0.5, 0.8];
         var companionMetadata = ModelMetadata.Read(Path.Combine(companion.Path, ModelVersionDirectory.MetadataFile));
         using var vocab = File.OpenRead(own.VocabPath);
-        return ModelVersionDirectory.WriteInto(Path.Combine(_root, name), File.ReadAllBytes(own.ModelPath), vocab, metadata,
+        return ModelVersionDirectory.WriteInto(Path.Combine(Root, name), File.ReadAllBytes(own.ModelPath), vocab, metadata,
             new VersionFiles(File.ReadAllBytes(companion.ModelPath), File.ReadAllBytes(companion.VocabPath), companionMetadata));
     }
 
@@ -85,7 +76,7 @@ public sealed class When_a_version_scores_with_a_companion : IDisposable
     public void Should_quantise_the_companion_with_the_version()
     {
         var version = Version(Head());
-        var int8 = version.QuantizeInt8(Path.Combine(_root, "models"));
+        var int8 = version.QuantizeInt8(Path.Combine(Root, "models"));
         Assert.Equal("int8", int8.Metadata.Precision);
         var companion = ModelVersionDirectory.Open(int8.CompanionPath, int8.Metadata.Head!.CompanionSha256);
         Assert.Equal("int8", companion.Metadata.Precision);

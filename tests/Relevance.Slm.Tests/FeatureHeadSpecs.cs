@@ -1,15 +1,13 @@
 using Relevance.Slm.Features;
+using Relevance.Testing;
 using Xunit;
 
 namespace Relevance.Slm.Tests;
 
-public sealed class When_a_version_scores_through_a_feature_head : IDisposable
+public sealed class When_a_version_scores_through_a_feature_head() : TempDirectorySpec("relevance-head-")
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("relevance-head-").FullName;
-
-    public void Dispose() => Directory.Delete(_root, true);
-
-    private static readonly ScoringPair[] Pairs =
+    /// <summary>Two queries, each with a relevant passage and an unrelated one.</summary>
+    internal static readonly ScoringPair[] Pairs =
     [
         new("q1", "parental leave policy", "p1", "The parental leave policy gives sixteen weeks of paid leave."),
         new("q1", "parental leave policy", "p2", "The office kitchen is cleaned daily."),
@@ -20,12 +18,12 @@ public sealed class When_a_version_scores_through_a_feature_head : IDisposable
     private ModelVersionDirectory Version(FeatureHead head)
     {
         // The packaged MiniLM as the version's graph: its own score is then its cosine.
-        var baseVersion = BaseEncoder.Materialize(_root, BaseEncoder.MiniLmName);
+        var baseVersion = BaseEncoder.Materialize(Root, BaseEncoder.MiniLmName);
         var metadata = baseVersion.Metadata;
         metadata.Head = head;
         metadata.GradeThresholds = [0.2, 0.5, 0.8];
         using var vocab = File.OpenRead(baseVersion.VocabPath);
-        return ModelVersionDirectory.WriteInto(Path.Combine(_root, "with-head"), File.ReadAllBytes(baseVersion.ModelPath), vocab, metadata);
+        return ModelVersionDirectory.WriteInto(Path.Combine(Root, "with-head"), File.ReadAllBytes(baseVersion.ModelPath), vocab, metadata);
     }
 
     private static OnnxSessionFactory Cpu => new(new OnnxRuntimeOptions { ExecutionProvider = ExecutionProvider.Cpu });
