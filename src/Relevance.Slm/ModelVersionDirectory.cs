@@ -37,6 +37,9 @@ public sealed record ModelVersionDirectory(string Path, ModelMetadata Metadata, 
     /// <summary>False for a version written before its identity covered vocab.txt and metadata.json.</summary>
     public bool CoversAllFiles { get; init; }
 
+    /// <summary>The companion the version's head weighs (<see cref="Features.FeatureHead.Companion"/>), opened and verified with it; null when it has none.</summary>
+    public ModelVersionDirectory? Companion { get; init; }
+
     /// <summary>
     /// Opens a directory and checks its identity against <paramref name="expectedSha256"/> (the registry's
     /// value), else against metadata's sha256, else against a directory named by a sha256. With none of
@@ -73,23 +76,30 @@ public sealed record ModelVersionDirectory(string Path, ModelMetadata Metadata, 
             throw new ModelIntegrityException(
                 $"Model version at {full}: the sha256 of {covers} is {actual}, expected {expected}. A file was changed or replaced; refusing to load it.");
         }
-        if (metadata.Head is { UsesCompanion: true } head) OpenCompanion(full, head);
-        return new ModelVersionDirectory(full, metadata, actual) { Verified = expected is not null, CoversAllFiles = metadata.Identity is not null };
+        var companion = metadata.Head is { UsesCompanion: true } head ? OpenCompanion(full, head) : null;
+        return new ModelVersionDirectory(full, metadata, actual) { Verified = expected is not null, CoversAllFiles = metadata.Identity is not null, Companion = companion };
     }
 
     /// <summary>The companion a head weighs, checked against the identity the head records (which the version's own identity covers).</summary>
     private static ModelVersionDirectory OpenCompanion(string full, Features.FeatureHead head)
     {
         if (head.CompanionSha256 is null) throw new ModelIntegrityException($"Model version at {full}: its head weighs a companion but names no companion sha256; refusing to load it.");
+        ModelVersionDirectory companion;
         try
         {
-            return Open(System.IO.Path.Combine(full, CompanionDirectory), head.CompanionSha256);
+            companion = Open(System.IO.Path.Combine(full, CompanionDirectory), head.CompanionSha256);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             throw new ModelIntegrityException($"Model version at {full}: its head weighs a companion, but {e.Message}");
         }
+        if (!IsPlainBiEncoder(companion.Metadata))
+            throw new InvalidDataException($"The companion at {companion.Path} must be a plain bi-encoder (kind '{companion.Metadata.Kind}', head {(companion.Metadata.Head is null ? "none" : "present")}).");
+        return companion;
     }
+
+    /// <summary>What a companion must be, written or read: a bi-encoder scoring by its own cosine, without a head of its own.</summary>
+    private static bool IsPlainBiEncoder(ModelMetadata metadata) => metadata.Kind == ModelKinds.BiEncoder && metadata.Head is null;
 
     /// <summary>The identity of a version from the sha256 of its model and vocabulary and the text of its metadata.</summary>
     public static string Identity(string modelSha256, string vocabSha256, string metadataJson)
@@ -176,7 +186,7 @@ public sealed record ModelVersionDirectory(string Path, ModelMetadata Metadata, 
     private static string StampCompanion(ModelMetadata metadata, VersionFiles companion)
     {
         if (metadata.Head is not { UsesCompanion: true } head) throw new ArgumentException("A companion is written only beside a head that weighs it.", nameof(companion));
-        if (companion.Metadata.Kind != ModelKinds.BiEncoder || companion.Metadata.Head is not null) throw new ArgumentException("The companion must be a plain bi-encoder version.", nameof(companion));
+        if (!IsPlainBiEncoder(companion.Metadata)) throw new ArgumentException("The companion must be a plain bi-encoder version.", nameof(companion));
         var (sha, text) = Stamp(companion.Model, companion.Vocab, companion.Metadata);
         head.CompanionSha256 = sha;
         return text;
@@ -218,9 +228,8 @@ public sealed record ModelVersionDirectory(string Path, ModelMetadata Metadata, 
         if (Metadata.Precision == "int8") return this;
         var (bytes, metadata) = Int8Of(this);
         VersionFiles? companion = null;
-        if (Metadata.Head is { UsesCompanion: true } head)
+        if (Companion is { } source)
         {
-            var source = OpenCompanion(Path, head);
             var (companionBytes, companionMetadata) = Int8Of(source);
             companion = new VersionFiles(companionBytes, File.ReadAllBytes(source.VocabPath), companionMetadata);
         }

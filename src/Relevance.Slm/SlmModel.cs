@@ -73,7 +73,7 @@ public sealed class SlmModel : IDisposable
         Features.PairFeatures? features = null;
         try
         {
-            features = version.Metadata.Head is { } head ? new Features.PairFeatures(head, factory, version.Path) : null;
+            features = version.Metadata.Head is { } head ? new Features.PairFeatures(head, factory, version.Companion) : null;
             // A dynamic int8 graph quantises each call's activations with one scale for the whole call, so in a batch a pair's
             // score would depend on the other pairs in it (on TREC DL 2019 dev, 32 of 700 grades moved with the job's other
             // pairs). One input per call keeps int8 grades pointwise, at ~11% of its speed on 2 cores (258 → 229 pairs/s).

@@ -14,15 +14,17 @@ public sealed class PairFeatures : IDisposable
 
     private enum Source { OwnScore, Cosine, Lexical }
 
-    /// <param name="versionPath">The version's directory: required when the head weighs its companion (<see cref="FeatureHead.Companion"/>).</param>
-    public PairFeatures(FeatureHead head, OnnxSessionFactory factory, string? versionPath = null)
+    /// <param name="companion">The version's companion, as <see cref="ModelVersionDirectory.Open"/> verified it: required when the head weighs it (<see cref="FeatureHead.Companion"/>).</param>
+    public PairFeatures(FeatureHead head, OnnxSessionFactory factory, ModelVersionDirectory? companion = null)
     {
         Head = head.Validate();
         _encoders = new Dictionary<string, OnnxRelevanceScorer>(StringComparer.Ordinal);
         try
         {
             foreach (var e in head.Encoders) _encoders[e] = new OnnxRelevanceScorer(SlmModel.LoadBase(factory, e, head.CosineMaxLength));
-            if (head.UsesCompanion) _encoders[FeatureHead.Companion] = new OnnxRelevanceScorer(LoadCompanion(head, factory, versionPath));
+            if (head.UsesCompanion)
+                _encoders[FeatureHead.Companion] = new OnnxRelevanceScorer(SlmModel.Load(
+                    companion ?? throw new InvalidDataException("The feature head weighs the version's companion; open it with its version directory."), factory));
         }
         catch
         {
@@ -37,15 +39,6 @@ public sealed class PairFeatures : IDisposable
     }
 
     public FeatureHead Head { get; }
-
-    private static SlmModel LoadCompanion(FeatureHead head, OnnxSessionFactory factory, string? versionPath)
-    {
-        if (versionPath is null) throw new InvalidDataException("The feature head weighs the version's companion; open it from its version directory.");
-        var companion = ModelVersionDirectory.Open(Path.Combine(versionPath, ModelVersionDirectory.CompanionDirectory), head.CompanionSha256);
-        if (companion.Metadata.Kind != ModelKinds.BiEncoder || companion.Metadata.Head is not null)
-            throw new InvalidDataException($"The companion at {companion.Path} must be a plain bi-encoder (kind '{companion.Metadata.Kind}', head {(companion.Metadata.Head is null ? "none" : "present")}).");
-        return SlmModel.Load(companion, factory);
-    }
 
     /// <summary>Feature rows in the head's order; <paramref name="ownScores"/> is required when the head uses the version's score.</summary>
     public double[][] Rows(IReadOnlyList<ScoringPair> pairs, IReadOnlyList<double>? ownScores)
