@@ -151,6 +151,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--collection", required=True, help="the test collection's folder (judged_pairs.jsonl, teacher-labels/)")
     ap.add_argument("--teacher", default="umbrela-gpt4o_zeroshot")
+    ap.add_argument("--queries", action="store_true", help="also list each query's mean human grade, teacher grade and fitted score")
     ap.add_argument("students", nargs="+", help="test-<collection>.json files of saved students, one fold")
     args = ap.parse_args()
 
@@ -234,6 +235,15 @@ def main():
             swapped = [x - own[q] + level[q] - mean + sum(score) / len(score) for q, x in zip(qids, score)]
             report(f"the fit, per-query level from {name}", swapped,
                    grade(swapped, cuts_at_shares(swapped, gpt)))
+        if args.queries:
+            hl, tl = per_query_means(qids, human), per_query_means(qids, gpt)
+            text = {p["qid"]: p["query"] for p in pairs}
+            counts = collections.Counter(qids)
+            print()
+            print("per query, by the fit's mean score minus the assessors' mean grade:")
+            print("humans teacher  fit  pairs query")
+            for q in sorted(own, key=lambda q: own[q] - hl[q]):
+                print(f"{hl[q]:6.2f} {tl[q]:6.2f} {own[q]:6.2f} {counts[q]:5d} {text[q]}")
 
 
 if __name__ == "__main__":
