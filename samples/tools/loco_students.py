@@ -12,8 +12,8 @@ grades:
   thresholds (the teacher's grade shares) come from the held-out training queries only;
 - where the best fit misses: Pearson with the human grades overall, within a query (scores minus the query's
   mean) and of the per-query means (the query's "level"), beside the teacher's; and what κ_quad the fit would
-  reach with the teacher's or the assessors' per-query level in place of its own (oracles: they read the
-  test collection's grades, so they are diagnoses, not labelers).
+  reach cut at the test pairs' own grade shares, or with the teacher's or the assessors' per-query level in
+  place of its own (oracles: they read the test collection's grades, so they are diagnoses, not labelers).
 
 Standard library only. The human grade is read for scoring and the oracles, never for fitting.
 
@@ -228,6 +228,8 @@ def main():
             qs = sorted(level)
             print(f"  {name:30s} overall {pearson(s, human):.3f}  within a query {pearson(within, hwithin):.3f}  "
                   f"per-query means {pearson([level[q] for q in qs], [hl[q] for q in qs]):.3f}")
+        for name, values in ((args.teacher, gpt), ("the assessors (an oracle)", human)):
+            report(f"the fit, cut at the test pairs' shares by {name}", score, grade(score, cuts_at_shares(score, values)))
         own = per_query_means(qids, score)
         for name, values in ((args.teacher, gpt), ("the assessors (an oracle)", human)):
             level = per_query_means(qids, values)
