@@ -197,10 +197,9 @@ def main():
         return score, cuts, w
 
     for i, n in enumerate(names):
-        fitted(n, [[r[i]] for r in v], [[r[i]] for r in t])
-    best = None
+        score, _, _ = fitted(n, [[r[i]] for r in v], [[r[i]] for r in t])
     if len(records) > 1:
-        best, _, w = fitted("least squares over all", v, t)
+        score, _, w = fitted("least squares over all", v, t)
         print("  weights: intercept %.3f, %s" % (w[0], ", ".join(f"{n} {x:.3f}" for n, x in zip(names, w[1:]))))
         groups = [[i for i, n in enumerate(names) if n.startswith(kind)] for kind in ("cross-encoder", "bi-encoder")]
         groups = [g for g in groups if g]
@@ -209,20 +208,14 @@ def main():
             sd = [math.sqrt(sum((r[i] - mean[i]) ** 2 for r in v) / len(v)) for i in range(len(names))]
             z = lambda rows: [[sum((r[i] - mean[i]) / sd[i] for i in g) / len(g) for g in groups] for r in rows]
             fitted("z-scored means of the cross- and the bi-encoders", z(v), z(t))
-    score = best if best is not None else [r[0] for r in t]
-    if best is None:
-        _, cuts, _ = fitted(names[0], [[r[0]] for r in v], [[r[0]] for r in t])
-    else:
-        w = least_squares(v, y)
-        cuts = cuts_at_shares(predict(w, v), y)
 
     if all(g is not None for g in gpt):
         report(args.teacher, gpt, gpt)
         print()
         print("where the fit misses (Pearson with the human grades):")
+        hl = per_query_means(qids, human)
         for name, s in (("the fit", score), (args.teacher, gpt)):
             level = per_query_means(qids, s)
-            hl = per_query_means(qids, human)
             within = [x - level[q] for q, x in zip(qids, s)]
             hwithin = [x - hl[q] for q, x in zip(qids, human)]
             qs = sorted(level)
@@ -238,7 +231,7 @@ def main():
             report(f"the fit, per-query level from {name}", swapped,
                    grade(swapped, cuts_at_shares(swapped, gpt)))
         if args.queries:
-            hl, tl = per_query_means(qids, human), per_query_means(qids, gpt)
+            tl = per_query_means(qids, gpt)
             text = {p["qid"]: p["query"] for p in pairs}
             counts = collections.Counter(qids)
             print()
