@@ -29,6 +29,15 @@ public sealed class When_distillation_options_are_given
     }
 
     [Fact]
+    public void Should_give_the_companion_its_own_rate_as_the_stage_does()
+    {
+        var cli = new DistillCommand.Settings { PairwiseWeight = 0, LearningRate = 1.2e-4, Companion = "bi-encoder", CompanionLearningRate = 6e-5 }.ToOptions();
+        var stage = TrainingJobRunner.ParseParameters("""{"pairwiseWeight": "0", "lr": "1.2e-4", "companion": "bi-encoder", "companionLr": "6e-5"}""");
+        Assert.Equal(stage, cli);
+        Assert.Equal((1.2e-4, 6e-5), (cli.LearningRate, cli.CompanionOptions().LearningRate));
+    }
+
+    [Fact]
     public void Should_leave_every_default_to_DistillationOptions_when_nothing_is_given() =>
         Assert.Equal(new DistillationOptions(), new DistillCommand.Settings().ToOptions());
 

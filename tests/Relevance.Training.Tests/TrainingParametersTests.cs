@@ -62,6 +62,27 @@ public sealed class When_training_parameters_are_read_from_a_request
         Assert.Contains("Invalid training parameters", Assert.Throws<ArgumentException>(() => TrainingJobRunner.ParseParameters("""{"tunedWeight": "1.5"}""")).Message);
     }
 
+    [Fact]
+    public void Should_train_the_companion_at_its_own_rate_not_the_cross_encoders()
+    {
+        var pair = TrainingJobRunner.ParseParameters("""{"pairwiseWeight": "0", "lr": "1.2e-4", "companion": "bi-encoder"}""");
+        Assert.Equal(1.2e-4, pair.LearningRate);
+        Assert.Equal(Distillation.DistillationOptions.DefaultLearningRate, pair.CompanionOptions().LearningRate);
+        var own = TrainingJobRunner.ParseParameters("""{"pairwiseWeight": "0", "companion": "bi-encoder", "companionLr": "6e-5"}""");
+        Assert.Equal((Distillation.DistillationOptions.DefaultLearningRate, 6e-5), (own.LearningRate, own.CompanionOptions().LearningRate));
+        Assert.Null(own.CompanionOptions().CompanionLearningRate);
+        Assert.Contains("companionLr without a companion", Assert.Throws<ArgumentException>(() => TrainingJobRunner.ParseParameters("""{"companionLr": "6e-5"}""")).Message);
+    }
+
+    [Fact]
+    public void Should_leave_an_unset_companion_rate_out_of_the_serialised_options_so_fingerprints_stay()
+    {
+        var json = System.Text.Json.JsonSerializer.Serialize(new Distillation.DistillationOptions());
+        Assert.DoesNotContain(nameof(Distillation.DistillationOptions.CompanionLearningRate), json);
+        Assert.Contains(nameof(Distillation.DistillationOptions.CompanionLearningRate),
+            System.Text.Json.JsonSerializer.Serialize(new Distillation.DistillationOptions { Companion = "bi-encoder", CompanionLearningRate = 6e-5 }));
+    }
+
     [SkippableFact]
     public async Task Should_keep_a_completed_request_completed_when_a_later_step_fails()
     {

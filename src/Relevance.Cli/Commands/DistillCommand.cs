@@ -28,6 +28,7 @@ public class DistillationSettings : CommandSettings
     [CommandOption("--dropout <P>")] [Description("Dropout in the encoder and head (default 0)")] public double? Dropout { get; init; }
     [CommandOption("--training-precision <P>")] [Description("auto (bf16 products where the CPU has bf16 units), bf16 or fp32")] public string? TrainingPrecision { get; init; }
     [CommandOption("--companion <RECIPE>")] [Description("cross-encoder: also train a bi-encoder on the same split (pointwise term 1, tuned weight chosen on held-out queries) and score with a head over both, fitted on the held-out queries: bi-encoder, or none (default)")] public string? Companion { get; init; }
+    [CommandOption("--companion-lr <RATE>")] [Description("The companion's peak learning rate (default 3e-5, whatever --lr is: the bi-encoder did not gain from the cross-encoder's higher rate)")] public double? CompanionLearningRate { get; init; }
     [CommandOption("--head <SET>")] [Description("cross-encoder: features a linear head weighs beside the student's score, fitted on the held-out queries: none (default), lexical, cosines or cosines+lexical")] public string? Head { get; init; }
 
     /// <summary>The options given, by the training stage's parameter names, parsed by the one parser.</summary>
@@ -39,7 +40,7 @@ public class DistillationSettings : CommandSettings
             ["validationFraction"] = ValidationFraction, ["threads"] = Threads,
             ["freezeWordEmbeddings"] = TrainWordEmbeddings ? false : FreezeWordEmbeddings ? true : null,
             ["recipe"] = Recipe, ["dropout"] = Dropout, ["pairwiseWeight"] = PairwiseWeight, ["pointwiseWeight"] = PointwiseWeight,
-            ["trainingPrecision"] = TrainingPrecision, ["tunedWeight"] = TunedWeight, ["baseModel"] = Base, ["head"] = Head, ["companion"] = Companion,
+            ["trainingPrecision"] = TrainingPrecision, ["tunedWeight"] = TunedWeight, ["baseModel"] = Base, ["head"] = Head, ["companion"] = Companion, ["companionLr"] = CompanionLearningRate,
         };
         return DistillationParameters.Parse(given.Where(kv => kv.Value is not null)
             .Select(kv => KeyValuePair.Create(kv.Key, Convert.ToString(kv.Value, CultureInfo.InvariantCulture)!)));

@@ -108,8 +108,11 @@ public sealed class LocoExperiment(IReadOnlyList<JudgedCollection> collections, 
         }
         foreach (var folder in withStudent ? besides ?? [] : [])
         {
-            if (Beside(folder, test, record, keys, vGrades) is not { } beside) continue;
-            labelers[beside.Label] = [.. test.Pairs.Select(p => Judged(p, beside.Test[$"{p.Qid}\t{p.Pid}"], beside.Thresholds))];
+            foreach (var withLexical in new[] { false, true })
+            {
+                if (Beside(folder, test, record, keys, vGrades, withLexical ? lexical : null) is not { } beside) break;
+                labelers[beside.Label] = [.. test.Pairs.Select(p => Judged(p, beside.Test[$"{p.Qid}\t{p.Pid}"], beside.Thresholds))];
+            }
         }
         foreach (var w in withStudent ? mixes ?? [] : [])
         {
@@ -169,7 +172,8 @@ public sealed class LocoExperiment(IReadOnlyList<JudgedCollection> collections, 
     /// with the same held-out queries) together: least squares of the teacher grade on both scores over the held-out
     /// queries, thresholds at the teacher's shares there. Still pointwise: each score is a function of the pair alone.
     /// </summary>
-    private (string Label, Dictionary<string, double> Test, double[] Thresholds)? Beside(string folder, JudgedCollection test, StudentRecord own, string[] keys, int[] grades)
+    private (string Label, Dictionary<string, double> Test, double[] Thresholds)? Beside(string folder, JudgedCollection test, StudentRecord own, string[] keys, int[] grades,
+        Dictionary<string, double[]>? lexical = null)
     {
         var file = Path.Combine(folder, $"test-{test.Name}.json");
         if (!File.Exists(file))
@@ -182,11 +186,13 @@ public sealed class LocoExperiment(IReadOnlyList<JudgedCollection> collections, 
         if (other.Validation.Count != keys.Length || keys.Any(k => !other.Validation.ContainsKey(k)))
             throw new InvalidOperationException($"{file} was validated on other held-out queries than this student: train both on the same collections with the same --seed and --validation-fraction.");
         var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(folder));
-        // The same fit as the feature heads', with the other student's score as the one feature beside this one's.
-        var (head, thresholds) = HeadFitter.Fit(new FeatureHead { Features = [FeatureHead.OwnScore, name] },
-            [.. keys.Select(k => new[] { own.Validation[k], other.Validation[k] })], grades);
-        log?.Invoke($"  beside {name}: intercept {head.Intercept:F3}, own {head.Weights[0]:F3}, {name} {head.Weights[1]:F3}");
-        return ($"{StudentName} + student {name}, fitted", own.Test.Keys.ToDictionary(k => k, k => head.Score([own.Test[k], other.Test[k]])), thresholds);
+        // The same fit as the feature heads', with the other student's score as the one feature beside this one's
+        // (and, with lexical, the pair's lexical match after them).
+        string[] features = [FeatureHead.OwnScore, name, .. lexical is null ? [] : LexicalMatch.Names];
+        double[] Row(Dictionary<string, double> mine, Dictionary<string, double> theirs, string k) => [mine[k], theirs[k], .. lexical is null ? [] : lexical[k]];
+        var (head, thresholds) = HeadFitter.Fit(new FeatureHead { Features = features }, [.. keys.Select(k => Row(own.Validation, other.Validation, k))], grades);
+        log?.Invoke($"  beside {name}{(lexical is null ? "" : " + lexical")}: intercept {head.Intercept:F3}, {string.Join(", ", features.Select((f, i) => $"{(i == 0 ? "own" : f)} {head.Weights[i]:F3}"))}");
+        return ($"{StudentName} + student {name}{(lexical is null ? "" : " + lexical")}, fitted", own.Test.Keys.ToDictionary(k => k, k => head.Score(Row(own.Test, other.Test, k))), thresholds);
     }
 
     /// <summary>The saved student with its encoder mixed into the base's (thresholds again from the held-out queries' teacher shares); kept beside it.</summary>

@@ -30,6 +30,8 @@ public static class DistillationParameters
             throw new ArgumentException("Invalid training parameters: " + string.Join("; ", errors.Select(e => e.ErrorMessage)));
         if (o.Companion is not null && (o.Recipe != DistillationRecipe.CrossEncoderMse || o.Head != HeadFeatureSets.None))
             throw new ArgumentException("Invalid training parameters: a companion goes beside a cross-encoder without another head (recipe cross-encoder, head none).");
+        if (o.CompanionLearningRate is not null && o.Companion is null)
+            throw new ArgumentException("Invalid training parameters: companionLr without a companion.");
         return o;
     }
 
@@ -54,7 +56,8 @@ public static class DistillationParameters
             "trainingprecision" or "training-precision" => o with { TrainingPrecision = v.ToLowerInvariant() },
             "head" => o with { Head = HeadFeatureSets.Names.Contains(v.ToLowerInvariant()) ? v.ToLowerInvariant() : throw new FormatException($"known heads: {string.Join(", ", HeadFeatureSets.Names)}") },
             "companion" => o with { Companion = v.ToLowerInvariant() is "none" or "" ? null : DistillationRecipes.Parse(v) == DistillationRecipe.BiEncoderPairwise ? "bi-encoder" : throw new FormatException("the companion is a bi-encoder (or none)") },
+            "companionlr" or "companion-lr" or "companionlearningrate" => o with { CompanionLearningRate = double.Parse(v, CultureInfo.InvariantCulture) },
             "calibration" => throw new ArgumentException("Training parameter 'calibration' is gone: grades are pointwise, cut at the version's fixed thresholds (grading each label job at the teacher's shares made a job's grades depend on its other pairs)."),
-            _ => throw new ArgumentException($"Unknown training parameter '{key}' (known: epochs, maxLength, batchSize, lr, seed, validationFraction, patience, freezeWordEmbeddings, threads, baseModel, recipe, tunedWeight, pairwiseWeight, pointwiseWeight, dropout, trainingPrecision, head, companion)."),
+            _ => throw new ArgumentException($"Unknown training parameter '{key}' (known: epochs, maxLength, batchSize, lr, seed, validationFraction, patience, freezeWordEmbeddings, threads, baseModel, recipe, tunedWeight, pairwiseWeight, pointwiseWeight, dropout, trainingPrecision, head, companion, companionLr)."),
         };
 }
