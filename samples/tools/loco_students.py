@@ -214,10 +214,10 @@ def main():
         print()
         print("where the fit misses (Pearson with the human grades):")
         hl = per_query_means(qids, human)
+        hwithin = [x - hl[q] for q, x in zip(qids, human)]
         for name, s in (("the fit", score), (args.teacher, gpt)):
             level = per_query_means(qids, s)
             within = [x - level[q] for q, x in zip(qids, s)]
-            hwithin = [x - hl[q] for q, x in zip(qids, human)]
             qs = sorted(level)
             print(f"  {name:30s} overall {pearson(s, human):.3f}  within a query {pearson(within, hwithin):.3f}  "
                   f"per-query means {pearson([level[q] for q in qs], [hl[q] for q in qs]):.3f}")

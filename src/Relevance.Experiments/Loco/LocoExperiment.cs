@@ -107,13 +107,8 @@ public sealed class LocoExperiment(IReadOnlyList<JudgedCollection> collections, 
             log?.Invoke($"  {label}: intercept {head.Intercept:F3}, {string.Join(", ", features.Select((f, i) => $"{f} {head.Weights[i]:F3}"))}");
         }
         foreach (var folder in withStudent ? besides ?? [] : [])
-        {
-            foreach (var withLexical in new[] { false, true })
-            {
-                if (Beside(folder, test, record, keys, vGrades, withLexical ? lexical : null) is not { } beside) break;
+            foreach (var beside in Beside(folder, test, record, keys, vGrades, lexical))
                 labelers[beside.Label] = [.. test.Pairs.Select(p => Judged(p, beside.Test[$"{p.Qid}\t{p.Pid}"], beside.Thresholds))];
-            }
-        }
         foreach (var w in withStudent ? mixes ?? [] : [])
         {
             var mixed = Mixed(test, train, examples, w);
@@ -170,29 +165,36 @@ public sealed class LocoExperiment(IReadOnlyList<JudgedCollection> collections, 
     /// <summary>
     /// This student and another saved one (another recipe's folder under the work folder, trained on the same collections
     /// with the same held-out queries) together: least squares of the teacher grade on both scores over the held-out
-    /// queries, thresholds at the teacher's shares there. Still pointwise: each score is a function of the pair alone.
+    /// queries, thresholds at the teacher's shares there; then the same fit with the pair's lexical match beside the two
+    /// scores. Still pointwise: each score is a function of the pair alone. Empty when the folder holds no such student.
     /// </summary>
-    private (string Label, Dictionary<string, double> Test, double[] Thresholds)? Beside(string folder, JudgedCollection test, StudentRecord own, string[] keys, int[] grades,
-        Dictionary<string, double[]>? lexical = null)
+    private List<(string Label, Dictionary<string, double> Test, double[] Thresholds)> Beside(string folder, JudgedCollection test, StudentRecord own, string[] keys, int[] grades,
+        Dictionary<string, double[]> lexical)
     {
         var file = Path.Combine(folder, $"test-{test.Name}.json");
         if (!File.Exists(file))
         {
             log?.Invoke($"  no student for {test.Name} in {folder}: not combined");
-            return null;
+            return [];
         }
         var other = JsonSerializer.Deserialize<StudentRecord>(File.ReadAllText(file))
             ?? throw new InvalidDataException($"{file} holds no student record.");
         if (other.Validation.Count != keys.Length || keys.Any(k => !other.Validation.ContainsKey(k)))
             throw new InvalidOperationException($"{file} was validated on other held-out queries than this student: train both on the same collections with the same --seed and --validation-fraction.");
         var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(folder));
+        return [Fit(withLexical: false), Fit(withLexical: true)];
+
         // The same fit as the feature heads', with the other student's score as the one feature beside this one's
         // (and, with lexical, the pair's lexical match after them).
-        string[] features = [FeatureHead.OwnScore, name, .. lexical is null ? [] : LexicalMatch.Names];
-        double[] Row(Dictionary<string, double> mine, Dictionary<string, double> theirs, string k) => [mine[k], theirs[k], .. lexical is null ? [] : lexical[k]];
-        var (head, thresholds) = HeadFitter.Fit(new FeatureHead { Features = features }, [.. keys.Select(k => Row(own.Validation, other.Validation, k))], grades);
-        log?.Invoke($"  beside {name}{(lexical is null ? "" : " + lexical")}: intercept {head.Intercept:F3}, {string.Join(", ", features.Select((f, i) => $"{(i == 0 ? "own" : f)} {head.Weights[i]:F3}"))}");
-        return ($"{StudentName} + student {name}{(lexical is null ? "" : " + lexical")}, fitted", own.Test.Keys.ToDictionary(k => k, k => head.Score(Row(own.Test, other.Test, k))), thresholds);
+        (string, Dictionary<string, double>, double[]) Fit(bool withLexical)
+        {
+            string[] features = [FeatureHead.OwnScore, name, .. withLexical ? LexicalMatch.Names : []];
+            double[] Row(Dictionary<string, double> mine, Dictionary<string, double> theirs, string k) => [mine[k], theirs[k], .. withLexical ? lexical[k] : []];
+            var (head, thresholds) = HeadFitter.Fit(new FeatureHead { Features = features }, [.. keys.Select(k => Row(own.Validation, other.Validation, k))], grades);
+            var suffix = withLexical ? " + lexical" : "";
+            log?.Invoke($"  beside {name}{suffix}: intercept {head.Intercept:F3}, {string.Join(", ", features.Select((f, i) => $"{(i == 0 ? "own" : f)} {head.Weights[i]:F3}"))}");
+            return ($"{StudentName} + student {name}{suffix}, fitted", own.Test.Keys.ToDictionary(k => k, k => head.Score(Row(own.Test, other.Test, k))), thresholds);
+        }
     }
 
     /// <summary>The saved student with its encoder mixed into the base's (thresholds again from the held-out queries' teacher shares); kept beside it.</summary>
