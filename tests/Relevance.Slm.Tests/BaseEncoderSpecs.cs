@@ -169,6 +169,23 @@ public sealed class When_quantizing_a_model_version_to_int8(BaseModelFixture fx)
         Assert.Equal(30, report.MatMulsQuantized);
         Assert.Equal(6, report.MatMulsKeptFloat);
     }
+
+    [Fact]
+    public void Should_keep_every_weight_within_seven_bits_so_cpus_without_vnni_cannot_saturate()
+    {
+        var (model, _) = DynamicInt8Quantizer.Quantize(File.ReadAllBytes(fx.Version.ModelPath));
+        // onnx.proto3: ModelProto.graph = 7, GraphProto.initializer = 5, TensorProto.data_type = 2 (int8 = 3), name = 8,
+        // raw_data = 9. The other int8 initializers are the columns' zero points.
+        var graph = ProtoMessage.Parse(model).All(7).Single().AsMessage();
+        var weights = graph.All(5).Select(f => f.AsMessage()).Where(t => t.Int(2) == 3 && t.String(8)!.EndsWith("_quantized")).ToList();
+        Assert.Equal(30, weights.Count);
+        var levels = weights.SelectMany(t => t.All(9).Single().Bytes!).Select(b => (int)(sbyte)b).ToList();
+        // Without VNNI, two uint8 × int8 products share a saturating int16 lane: 2 × 255 × |w| must stay within 32,767.
+        Assert.All(levels, w => Assert.InRange(w, -DynamicInt8Quantizer.WeightLevels, DynamicInt8Quantizer.WeightLevels));
+        Assert.True(2 * 255 * (DynamicInt8Quantizer.WeightLevels + 1) <= short.MaxValue);
+        // The range is used, not just bounded: a column's largest weight maps to the top level.
+        Assert.Contains(DynamicInt8Quantizer.WeightLevels, levels.Select(Math.Abs));
+    }
 }
 
 public sealed class When_batches_are_cut_by_a_token_budget(BaseModelFixture fx) : IClassFixture<BaseModelFixture>

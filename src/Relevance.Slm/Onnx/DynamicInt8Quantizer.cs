@@ -11,12 +11,22 @@ public sealed record QuantizationReport(int MatMulsQuantized, int MatMulsSkipped
 /// <summary>
 /// Dynamic int8 quantisation without Python: every MatMul whose right operand is a 2-D float
 /// initializer (except those <see cref="KeepsFloat"/> keeps) becomes ONNX Runtime's <c>com.microsoft.DynamicQuantizeMatMul</c> with symmetric
-/// per-column int8 weights (zero point 0, scale = max|w| / 127 of each output column); activations are
+/// per-column int8 weights (zero point 0, scale = max|w| / <see cref="WeightLevels"/> of each output column); activations are
 /// quantised at run time by the operator itself. Per-tensor scales left short texts at cosine 0.96–0.97
 /// to fp32 on MiniLM; per-column keeps them at ≥ 0.97 (tested). Everything else in the file is copied verbatim.
 /// </summary>
 public static class DynamicInt8Quantizer
 {
+    /// <summary>
+    /// Weights use 7 bits of the byte (−63 … 63), ONNX Runtime's "reduce range". On x86 CPUs without VNNI (AVX2 and
+    /// AVX-512 without it: AMD Zen 2/3, Intel before Ice Lake) its uint8 × int8 kernel adds each pair of byte products
+    /// into a saturating 16-bit lane (<c>vpmaddubsw</c>); with full-range weights 2 × 255 × 127 overflows it, and the same
+    /// version graded differently on such a machine (a CI runner moved the companion spec's scores by more than 0.1
+    /// where a VNNI machine moved them by 0.012). With 63 levels the worst pair, 2 × 255 × 64 = 32,640, fits, so the
+    /// integer products are exact on every CPU and an int8 version grades the same everywhere.
+    /// </summary>
+    public const int WeightLevels = 63;
+
     /// <summary>
     /// Weights that stay float: those with more input rows than output columns — in a BERT layer the feed-forward
     /// output projection (1,536 → 384 on MiniLM and Arctic-xs) and a scoring head. Their inputs are GELU activations,
@@ -182,11 +192,11 @@ public static class DynamicInt8Quantizer
         {
             for (var c = 0; c < cols; c++) scales[c] = Math.Max(scales[c], Math.Abs(values[r * cols + c]));
         }
-        for (var c = 0; c < cols; c++) scales[c] = scales[c] > 0 ? scales[c] / 127f : 1f;
+        for (var c = 0; c < cols; c++) scales[c] = scales[c] > 0 ? scales[c] / WeightLevels : 1f;
         var quantized = new byte[count];
         for (var i = 0; i < count; i++)
         {
-            quantized[i] = unchecked((byte)(sbyte)Math.Clamp(MathF.Round(values[i] / scales[i % cols]), -127f, 127f));
+            quantized[i] = unchecked((byte)(sbyte)Math.Clamp(MathF.Round(values[i] / scales[i % cols]), -WeightLevels, WeightLevels));
         }
 
         q = new ProtoMessage();
