@@ -21,8 +21,9 @@ public static class DynamicInt8Quantizer
     /// Weights use 7 bits of the byte (−63 … 63), ONNX Runtime's "reduce range". On x86 CPUs without VNNI (AVX2 and
     /// AVX-512 without it: AMD Zen 2/3, Intel before Ice Lake) its uint8 × int8 kernel adds each pair of byte products
     /// into a saturating 16-bit lane (<c>vpmaddubsw</c>); with full-range weights 2 × 255 × 127 overflows it, and the same
-    /// version graded differently on such a machine (a CI runner moved the companion spec's scores by more than 0.1
-    /// where a VNNI machine moved them by 0.012). With 63 levels the worst pair, 2 × 255 × 64 = 32,640, fits, so the
+    /// version graded differently on such a machine (a CI runner, by the symptoms one without VNNI, moved the companion
+    /// spec's scores by more than 0.1 where a VNNI machine moved them by 0.012). With 63 levels the worst pair,
+    /// 2 × 255 × 63 = 32,130, fits, so the
     /// integer products are exact on every CPU and an int8 version grades the same everywhere.
     /// </summary>
     public const int WeightLevels = 63;
@@ -31,7 +32,8 @@ public static class DynamicInt8Quantizer
     /// Weights that stay float: those with more input rows than output columns — in a BERT layer the feed-forward
     /// output projection (1,536 → 384 on MiniLM and Arctic-xs) and a scoring head. Their inputs are GELU activations,
     /// whose few large values set the run-time activation scale and flatten everything else to a handful of levels.
-    /// Measured on the cross-encoder distilled from DL20 + DL21 (GPT-4o grades), against the DL19 dev assessors:
+    /// Measured with full-byte weights (before <see cref="WeightLevels"/>) on the cross-encoder distilled from DL20 + DL21
+    /// (GPT-4o grades), against the DL19 dev assessors:
     /// κ_quad 0.398 in fp32, 0.390 with every MatMul in int8 (427 pairs/s in `relevance label`), 0.394 with these kept
     /// float (273 pairs/s), 0.395 keeping both feed-forward projections (212 pairs/s).
     /// </summary>
