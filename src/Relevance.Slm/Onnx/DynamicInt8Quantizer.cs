@@ -23,8 +23,7 @@ public static class DynamicInt8Quantizer
     /// into a saturating 16-bit lane (<c>vpmaddubsw</c>); with full-range weights 2 × 255 × 127 overflows it, and the same
     /// version graded differently on such a machine (a CI runner, by the symptoms one without VNNI, moved the companion
     /// spec's scores by more than 0.1 where a VNNI machine moved them by 0.012). With 63 levels the worst pair,
-    /// 2 × 255 × 63 = 32,130, fits, so the
-    /// integer products are exact on every CPU and an int8 version grades the same everywhere.
+    /// 2 × 255 × 63 = 32,130, fits, so the integer products no longer depend on the CPU.
     /// </summary>
     public const int WeightLevels = 63;
 
