@@ -24,6 +24,10 @@ public sealed class EvaluationOptions : IValidatableObject
     [Range(1, 100_000)]
     public int ScoringBatchSize { get; set; } = 256;
 
+    /// <summary>Query-bootstrap resamples behind each stored evaluation's 95% intervals; 0 stores none.</summary>
+    [Range(0, 1_000_000)]
+    public int BootstrapSamples { get; set; } = AgreementBootstrap.DefaultSamples;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (!AgreementReport.IsKnownMetric(PrimaryMetric))

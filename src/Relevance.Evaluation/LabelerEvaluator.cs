@@ -78,8 +78,12 @@ public sealed partial class LabelerEvaluator(
     }
 
     /// <summary>A qrels file (<c>qid 0 pid grade</c>) of some labeler against the benchmark; the grade is also its score.</summary>
-    public async Task<(EvaluationRow Row, AgreementReport Report)> EvaluateQrelsAsync(
-        BenchmarkData benchmark, string labeler, string qrelsPath, CancellationToken ct = default)
+    public Task<(EvaluationRow Row, AgreementReport Report)> EvaluateQrelsAsync(
+        BenchmarkData benchmark, string labeler, string qrelsPath, CancellationToken ct = default) =>
+        StoreAsync(benchmark, LabelerKinds.Teacher, labeler, null, QrelsPairs(benchmark, qrelsPath), new Dictionary<string, object?> { ["source"] = Path.GetFileName(qrelsPath) }, ct);
+
+    /// <summary>The benchmark's judged pairs with a qrels file's grades as the labeler's (missing where the file has none); nothing is stored.</summary>
+    public static JudgedPair[] QrelsPairs(BenchmarkData benchmark, string qrelsPath)
     {
         var grades = new Dictionary<(string, string), int>();
         var lineNo = 0;
@@ -92,9 +96,8 @@ public sealed partial class LabelerEvaluator(
                 throw new InvalidDataException($"{qrelsPath}:{lineNo}: expected 'qid 0 pid grade' with grade 0–3, got '{line}'.");
             grades[(f[0], f[2])] = g;
         }
-        var pairs = benchmark.Judgments.Select(j => new JudgedPair(j.Qid, j.Pid, j.Grade,
+        return benchmark.Judgments.Select(j => new JudgedPair(j.Qid, j.Pid, j.Grade,
             grades.TryGetValue((j.Qid, j.Pid), out var g) ? new PairScore(g, g) : null)).ToArray();
-        return await StoreAsync(benchmark, LabelerKinds.Teacher, labeler, null, pairs, new Dictionary<string, object?> { ["source"] = Path.GetFileName(qrelsPath) }, ct);
     }
 
     /// <summary>The BM25 baseline, its grades calibrated to the benchmark's own human grade distribution.</summary>
@@ -181,6 +184,8 @@ public sealed partial class LabelerEvaluator(
         IReadOnlyDictionary<string, object?> extra, CancellationToken ct)
     {
         var report = AgreementReport.Compute(pairs);
+        if (Options.BootstrapSamples > 0)
+            report = report with { Intervals = AgreementBootstrap.Intervals(report, Options.BootstrapSamples, AgreementBootstrap.DefaultSeed) };
         var row = new EvaluationRow
         {
             BenchmarkSetId = benchmark.Set.Id,

@@ -81,21 +81,29 @@ public static class Agreement
     /// Krippendorff's α for two coders with no missing values, ordinal metric:
     /// δ²(c,k) = (Σ_{g=c..k} n_g − (n_c+n_k)/2)², where n_g counts grade g over both coders.
     /// </summary>
-    public static double KrippendorffOrdinalAlpha(IReadOnlyList<int> human, IReadOnlyList<int> labeler)
+    public static double KrippendorffOrdinalAlpha(IReadOnlyList<int> human, IReadOnlyList<int> labeler) =>
+        KrippendorffOrdinalAlpha(ConfusionMatrix(human, labeler));
+
+    /// <summary>Ordinal α from the confusion matrix (rows human, columns labeler): the pairs' order does not matter, so resampled sums of matrices need no pairs.</summary>
+    public static double KrippendorffOrdinalAlpha(int[,] confusion)
     {
-        CheckPaired(human, labeler);
+        if (confusion.GetLength(0) != Grades || confusion.GetLength(1) != Grades)
+            throw new ArgumentException($"A {Grades}×{Grades} confusion matrix is needed, not {confusion.GetLength(0)}×{confusion.GetLength(1)}.", nameof(confusion));
         // Coincidence matrix: each unit has two values, contributing (a,b) and (b,a) with weight 1/(m−1) = 1.
         var o = new double[Grades, Grades];
         var ng = new double[Grades];
-        for (var i = 0; i < human.Count; i++)
+        double units = 0;
+        for (var a = 0; a < Grades; a++)
+        for (var b = 0; b < Grades; b++)
         {
-            int a = CheckGrade(human[i]), b = CheckGrade(labeler[i]);
-            o[a, b]++;
-            o[b, a]++;
-            ng[a]++;
-            ng[b]++;
+            var c = confusion[a, b];
+            o[a, b] += c;
+            o[b, a] += c;
+            ng[a] += c;
+            ng[b] += c;
+            units += c;
         }
-        var n = 2.0 * human.Count;
+        var n = 2.0 * units;
         if (n < 2) return double.NaN;
         double observed = 0, expected = 0;
         for (var c = 0; c < Grades; c++)

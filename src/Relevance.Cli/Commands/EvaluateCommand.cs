@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Relevance.Data;
 using Relevance.Evaluation;
 using Relevance.Evaluation.Metrics;
@@ -11,7 +12,8 @@ using Spectre.Console.Cli;
 namespace Relevance.Cli.Commands;
 
 [CliCommand("evaluate", "Evaluate a labeler (teacher, qrels file, model version, BM25 baseline) against a human benchmark set",
-    Examples = ["evaluate --benchmark trec-dl-2019-dev --qrels ../shared/data/trec-dl-2019-dev/teacher-labels/llama3-70b_4prompts.qrels", "evaluate --benchmark trec-dl-2019-dev --bm25"])]
+    Examples = ["evaluate --benchmark trec-dl-2019-dev --qrels ../shared/data/trec-dl-2019-dev/teacher-labels/llama3-70b_4prompts.qrels", "evaluate --benchmark trec-dl-2019-dev --bm25",
+        "evaluate --benchmark trec-dl-2019-dev --model ID --versus ../shared/data/trec-dl-2019-dev/teacher-labels/umbrela-gpt4o_zeroshot.qrels"])]
 public sealed class EvaluateCommand : AsyncCommand<EvaluateCommand.Settings>
 {
     public sealed class Settings : ConfigurableSettings
@@ -40,6 +42,14 @@ public sealed class EvaluateCommand : AsyncCommand<EvaluateCommand.Settings>
         [Description("The BM25 baseline")]
         public bool Bm25 { get; init; }
 
+        [CommandOption("--versus <QRELS>")]
+        [Description("Also compare with another labeler's qrels file on the same pairs: each metric's difference with its paired query-bootstrap interval (repeatable; nothing is stored for it)")]
+        public string[] Versus { get; init; } = [];
+
+        [CommandOption("--bootstrap <N>")]
+        [Description("Query-bootstrap resamples behind the 95% intervals (default: Evaluation:BootstrapSamples, 1000; 0: none)")]
+        public int? Bootstrap { get; init; }
+
         [CommandOption("--run <ID>")]
         [Description("Attach the evaluation to a run (and take only that run's teacher judgments)")]
         public Guid? Run { get; init; }
@@ -48,13 +58,21 @@ public sealed class EvaluateCommand : AsyncCommand<EvaluateCommand.Settings>
         {
             if (string.IsNullOrWhiteSpace(Benchmark)) return ValidationResult.Error("--benchmark is required.");
             var chosen = new[] { Teacher is not null, Qrels is not null, Model is not null, Bm25 }.Count(x => x);
-            return chosen == 1 ? ValidationResult.Success() : ValidationResult.Error("Choose exactly one labeler: --teacher, --qrels, --model or --bm25.");
+            if (chosen != 1) return ValidationResult.Error("Choose exactly one labeler: --teacher, --qrels, --model or --bm25.");
+            if (Bootstrap is < 0) return ValidationResult.Error("--bootstrap must be 0 (no intervals) or more.");
+            if (Versus.Length > 0 && Bootstrap == 0) return ValidationResult.Error("--versus needs bootstrap resamples: drop --bootstrap 0.");
+            foreach (var path in Versus)
+                if (!File.Exists(path)) return ValidationResult.Error($"--versus: no file {path}.");
+            return ValidationResult.Success();
         }
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        using var host = await CliHost.OpenAsync(settings, cancellationToken);
+        using var host = await CliHost.OpenAsync(settings, cancellationToken, configure: builder =>
+        {
+            if (settings.Bootstrap is { } b) builder.Services.PostConfigure<EvaluationOptions>(o => o.BootstrapSamples = b);
+        });
         var evaluator = host.Services.GetRequiredService<LabelerEvaluator>();
         var benchmark = await evaluator.LoadBenchmarkAsync(settings.Benchmark, cancellationToken);
         Data.Entities.Evaluation row;
@@ -97,12 +115,26 @@ public sealed class EvaluateCommand : AsyncCommand<EvaluateCommand.Settings>
             (row, report) = await evaluator.EvaluateBm25Async(benchmark, cancellationToken);
         }
 
-        var table = new Table().AddColumns("metric", "value");
-        table.AddRow("judged / labeled / missing", $"{report.Judged} / {report.Labeled} / {report.Missing}");
-        foreach (var metric in AgreementReport.MetricNames) table.AddRow(metric, F(report.Get(metric)));
-        table.AddRow("κ at ≥1 / ≥2 / ≥3", string.Join(" / ", report.CutKappas.Select(F)));
-        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(row.LabelerKind)} {Markup.Escape(row.Labeler)}[/] on {Markup.Escape(benchmark.Set.Name)} (evaluation {row.Id})");
+        var samples = host.Services.GetRequiredService<IOptions<EvaluationOptions>>().Value.BootstrapSamples;
+        var table = new Table().AddColumns("metric", "value", "95% interval (queries resampled)");
+        table.AddRow("judged / labeled / missing", $"{report.Judged} / {report.Labeled} / {report.Missing}", "");
+        foreach (var metric in AgreementReport.MetricNames)
+            table.AddRow(metric, F(report.Get(metric)), report.Intervals?.TryGetValue(metric, out var i) == true ? $"{F(i.Low)} – {F(i.High)}" : "");
+        table.AddRow("κ at ≥1 / ≥2 / ≥3", string.Join(" / ", report.CutKappas.Select(F)), "");
+        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(row.LabelerKind)} {Markup.Escape(row.Labeler)}[/] on {Markup.Escape(benchmark.Set.Name)} (evaluation {row.Id}, {report.Queries} queries)");
         AnsiConsole.Write(table);
+
+        foreach (var path in settings.Versus)
+        {
+            var other = AgreementReport.Compute(LabelerEvaluator.QrelsPairs(benchmark, path));
+            var differences = AgreementBootstrap.Compare(report, other, samples, AgreementBootstrap.DefaultSeed);
+            var versus = new Table().AddColumns("metric", "this", "other", "this − other", "95% interval", "resamples where this ≥ other");
+            foreach (var (metric, d) in differences)
+                versus.AddRow(metric, F(report.Get(metric)), F(other.Get(metric)), F(d.Observed), $"{F(d.Interval.Low)} – {F(d.Interval.High)}",
+                    double.IsNaN(d.ShareAtLeastAsGood) ? "undefined" : d.ShareAtLeastAsGood.ToString("P0", System.Globalization.CultureInfo.InvariantCulture));
+            AnsiConsole.MarkupLine($"versus [bold]{Markup.Escape(Path.GetFileNameWithoutExtension(path))}[/] ({other.Labeled} of {other.Judged} pairs labeled; paired bootstrap, {samples} resamples of the {report.Queries} queries):");
+            AnsiConsole.Write(versus);
+        }
         return 0;
     }
 

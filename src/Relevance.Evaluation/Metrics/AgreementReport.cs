@@ -38,6 +38,10 @@ public sealed record AgreementReport
     public required int[] LabelerDistribution { get; init; }
     public required IReadOnlyDictionary<string, double> NdcgByQuery { get; init; }
     public required IReadOnlyDictionary<string, double> PairwiseByQuery { get; init; }
+    /// <summary>The judged pairs the report was computed from, kept for resampling (<see cref="AgreementBootstrap"/>); not written to JSON.</summary>
+    public required IReadOnlyList<JudgedPair> Pairs { get; init; }
+    /// <summary>95% query-bootstrap intervals of <see cref="AgreementBootstrap.Metrics"/>, where the caller computed them.</summary>
+    public IReadOnlyDictionary<string, Interval>? Intervals { get; init; }
 
     /// <summary>The named metric (one of <see cref="MetricNames"/>, or "binary_kappa@1"/"@3").</summary>
     public double Get(string metric) => metric switch
@@ -115,6 +119,7 @@ public sealed record AgreementReport
             LabelerDistribution = Distribution(labeler),
             NdcgByQuery = ndcg,
             PairwiseByQuery = pairwise,
+            Pairs = pairs as IReadOnlyList<JudgedPair> ?? pairs.ToArray(),
         };
     }
 
@@ -159,6 +164,7 @@ public sealed record AgreementReport
             ["ndcg_by_query"] = NdcgByQuery,
             ["pairwise_by_query"] = PairwiseByQuery,
         };
+        if (Intervals is not null) doc["intervals"] = Intervals.ToDictionary(kv => kv.Key, kv => new[] { kv.Value.Low, kv.Value.High });
         if (extra is not null) foreach (var (k, v) in extra) doc[k] = v;
         return JsonSerializer.Serialize(doc, JsonOptions);
     }
@@ -188,6 +194,8 @@ public sealed record StoredMetrics
     [JsonPropertyName("human_distribution")] public int[] HumanDistribution { get; init; } = [];
     [JsonPropertyName("labeler_distribution")] public int[] LabelerDistribution { get; init; } = [];
     [JsonPropertyName("ndcg_by_query")] public Dictionary<string, double> NdcgByQuery { get; init; } = [];
+    /// <summary>Metric → [low, high] of its 95% query-bootstrap interval; absent in evaluations stored before intervals were computed.</summary>
+    [JsonPropertyName("intervals")] public Dictionary<string, double[]>? Intervals { get; init; }
     /// <summary>Pairs scored per second while evaluating (scorers only; teachers' judgments were already stored).</summary>
     [JsonPropertyName("labels_per_second")] public double? LabelsPerSecond { get; init; }
     [JsonPropertyName("scoring_seconds")] public double? ScoringSeconds { get; init; }

@@ -90,7 +90,8 @@ public static class Significance
         return (int)(h & 0x7FFFFFFF);
     }
 
-    private static double Quantile(double[] sorted, double q)
+    /// <summary>The q-quantile of sorted values, interpolating linearly between order statistics.</summary>
+    internal static double Quantile(double[] sorted, double q)
     {
         var position = q * (sorted.Length - 1);
         var lower = (int)Math.Floor(position);
