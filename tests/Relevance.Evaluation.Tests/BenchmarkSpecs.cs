@@ -89,6 +89,12 @@ public sealed class When_importing_and_evaluating_on_a_benchmark
         Assert.Equal(bm25.QuadraticKappa, stored.QuadraticKappa);
         Assert.True(stored.LabelsPerSecond > 0);
         Assert.Equal(rows.Count, stored.Judged);
+        // Every stored evaluation says how sure it is: a query-bootstrap interval around each headline metric.
+        Assert.NotNull(stored.Intervals);
+        Assert.Equal(AgreementBootstrap.Metrics.Order(), stored.Intervals!.Keys.Order());
+        var kappa = stored.Intervals["quadratic_kappa"];
+        Assert.InRange(bm25.QuadraticKappa, kappa[0], kappa[1]);
+        Assert.Equal(bm25.Intervals!["quadratic_kappa"], new Interval(kappa[0], kappa[1]));
         await using var check = backend.CreateDbContext();
         Assert.Equal(3, await check.Evaluations.CountAsync(e => e.BenchmarkSetId == benchmark.Set.Id));
     }

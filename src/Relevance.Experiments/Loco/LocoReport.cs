@@ -48,6 +48,35 @@ public static class LocoReport
         return sb.ToString();
     }
 
+    /// <summary>
+    /// How sure the agreement figures are: κ_quad and α with their 95% query-bootstrap intervals, and each labeler
+    /// minus each of <paramref name="references"/> present in its fold (the LLM judges), paired over the same
+    /// resampled queries, with the share of resamples where the labeler is at least as good.
+    /// </summary>
+    public static string IntervalTable(IEnumerable<LocoRow> rows, IReadOnlyList<string> references, int samples = AgreementBootstrap.DefaultSamples)
+    {
+        var list = rows.ToList();
+        var sb = new StringBuilder();
+        sb.AppendLine($"| test collection | labeler | κ_quad [95% interval] | α_ord [95% interval] | {string.Join(" | ", references.Select(r => $"κ_quad − {r} [95%], share ≥"))} |");
+        sb.AppendLine($"|---|---|---|---|{string.Concat(references.Select(_ => "---|"))}");
+        foreach (var r in list)
+        {
+            var intervals = AgreementBootstrap.Intervals(r.Agreement, samples);
+            var cells = references.Select(name =>
+            {
+                var reference = list.FirstOrDefault(x => x.Test == r.Test && x.Labeler == name);
+                if (reference is null || reference.Labeler == r.Labeler) return "";
+                var d = AgreementBootstrap.Compare(r.Agreement, reference.Agreement, samples)["quadratic_kappa"];
+                return $"{Signed(d.Observed)} [{Signed(d.Interval.Low)}, {Signed(d.Interval.High)}], {d.ShareAtLeastAsGood.ToString("P0", CultureInfo.InvariantCulture)}";
+            });
+            sb.AppendLine($"| {r.Test} | {r.Labeler} | {F(r.Agreement.QuadraticKappa)} [{F(intervals["quadratic_kappa"].Low)}, {F(intervals["quadratic_kappa"].High)}] | " +
+                $"{F(r.Agreement.Alpha)} [{F(intervals["alpha"].Low)}, {F(intervals["alpha"].High)}] | {string.Join(" | ", cells)} |");
+        }
+        return sb.ToString();
+    }
+
+    private static string Signed(double x) => double.IsNaN(x) ? "-" : x.ToString("+0.000;−0.000;0.000", CultureInfo.InvariantCulture);
+
     /// <summary>Each system's nDCG@10 under the human grades and under each labeler's (columns).</summary>
     public static string SystemTable(LocoFold fold, IReadOnlyList<LocoRow> rows)
     {

@@ -1,3 +1,4 @@
+using Relevance.Evaluation.Metrics;
 using System.ComponentModel;
 using Relevance.Cli;
 using Relevance.Cli.Commands;
@@ -58,7 +59,9 @@ public sealed class ExperimentLocoCommand : AsyncCommand<ExperimentLocoCommand.S
             systems.Add($"### {fold.Test}: {fold.Systems.Count} systems over the judged pool\n\n" + LocoReport.SystemTable(fold, foldRows));
             Console.WriteLine(LocoReport.AgreementTable(foldRows));
         }
-        var report = $"## Leave one collection out, teacher {settings.Teacher}\n\n{LocoReport.AgreementTable(rows)}\n{string.Join("\n", systems)}";
+        string[] references = ["umbrela-gpt4o_zeroshot", "llama3-70b_4prompts"];
+        var report = $"## Leave one collection out, teacher {settings.Teacher}\n\n{LocoReport.AgreementTable(rows)}\n" +
+            $"### How sure: {AgreementBootstrap.DefaultSamples} resamples of each test collection's queries\n\n{LocoReport.IntervalTable(rows, references)}\n{string.Join("\n", systems)}";
         Console.WriteLine(report);
         if (settings.Report is { } path) File.WriteAllText(path, report);
         return Task.FromResult(0);
