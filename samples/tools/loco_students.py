@@ -152,6 +152,9 @@ def main():
     ap.add_argument("--collection", required=True, help="the test collection's folder (judged_pairs.jsonl, teacher-labels/)")
     ap.add_argument("--teacher", default="umbrela-gpt4o_zeroshot")
     ap.add_argument("--queries", action="store_true", help="also list each query's mean human grade, teacher grade and fitted score")
+    ap.add_argument("--shrink", action="store_true",
+                    help="also pull the fit's per-query level toward its mean, on the held-out training queries and on the test "
+                         "(a diagnosis, not a labeler: the level is read off each query's judged pool)")
     ap.add_argument("students", nargs="+", help="test-<collection>.json files of saved students, one fold")
     args = ap.parse_args()
 
@@ -230,6 +233,24 @@ def main():
             swapped = [x - own[q] + level[q] - mean + sum(score) / len(score) for q, x in zip(qids, score)]
             report(f"the fit, per-query level from {name}", swapped,
                    grade(swapped, cuts_at_shares(swapped, gpt)))
+        if args.shrink:
+            # Does the fit's own per-query level help? Shrink it by λ on both sides; the cuts are re-learned on the
+            # held-out training queries at every λ, as the labeler's are.
+            vqids = [k.split("\t")[0] for k in held_out]
+            fit_v = predict(w, v)
+            def shrunk(qs, values, lam):
+                level = per_query_means(qs, values)
+                mean = sum(values) / len(values)
+                return [x - lam * (level[q] - mean) for q, x in zip(qs, values)]
+            print()
+            print("the fit's per-query level shrunk toward its mean by λ: κ_quad with the teacher on the held-out training queries,"
+                  " κ_quad / α with the assessors on the test")
+            for lam in (0.0, 0.25, 0.5, 0.75, 1.0):
+                sv, st = shrunk(vqids, fit_v, lam), shrunk(qids, score, lam)
+                cuts_l = cuts_at_shares(sv, y)
+                gv, gt = grade(sv, cuts_l), grade(st, cuts_l)
+                print(f"  λ {lam:.2f}: held-out teacher {quadratic_kappa([int(t) for t in y], gv):.3f}   "
+                      f"test {quadratic_kappa(human, gt):.3f} / {ordinal_alpha(human, gt):.3f}")
         if args.queries:
             tl = per_query_means(qids, gpt)
             text = {p["qid"]: p["query"] for p in pairs}

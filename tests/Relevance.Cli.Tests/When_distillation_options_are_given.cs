@@ -38,6 +38,18 @@ public sealed class When_distillation_options_are_given
     }
 
     [Fact]
+    public void Should_shrink_query_levels_as_the_stage_does_and_keep_zero_out_of_the_fingerprint()
+    {
+        var cli = new DistillCommand.Settings { PairwiseWeight = 0, LevelShrink = 0.5, Companion = "bi-encoder" }.ToOptions();
+        var stage = TrainingJobRunner.ParseParameters("""{"pairwiseWeight": "0", "levelShrink": "0.5", "companion": "bi-encoder"}""");
+        Assert.Equal(stage, cli);
+        Assert.Equal(0.5, cli.CompanionOptions().LevelShrink);
+        // 0 is "off": the same options as not giving it, so students trained before the option keep their keys.
+        Assert.Equal(new DistillationOptions(), new DistillCommand.Settings { LevelShrink = 0 }.ToOptions());
+        Assert.False(new DistillationSettings { LevelShrink = 1.5 }.Validate().Successful);
+    }
+
+    [Fact]
     public void Should_leave_every_default_to_DistillationOptions_when_nothing_is_given() =>
         Assert.Equal(new DistillationOptions(), new DistillCommand.Settings().ToOptions());
 

@@ -119,7 +119,7 @@ public sealed class DistillationTrainer
         var (train, validation) = SplitByQuery(examples, _options.ValidationFraction, _options.Seed);
         var trainInputs = _recipe.Encode(train);
         var validationInputs = _recipe.Encode(validation);
-        var trainTargets = train.Select(e => (float)e.Target).ToArray();
+        var trainTargets = ShrinkLevels(train, _options.LevelShrink ?? 0);
 
         // Not disposed here: the trained model is handed to the caller.
         var model = _recipe.CreateStudent(trainTargets.Average());
@@ -227,6 +227,20 @@ public sealed class DistillationTrainer
             TunedWeight = outcome.TunedWeight, MixKappas = outcome.MixKappas, Head = head,
             GradeShares = GradeCuts.SharesOf([.. examples.Select(e => RoundGrade(e.Target))]),
         };
+    }
+
+    /// <summary>
+    /// The training targets with each query's mean grade pulled toward the overall mean by <paramref name="lambda"/>
+    /// (<see cref="DistillationOptions.LevelShrink"/>): target − λ·(query mean − overall mean). Differences within a
+    /// query, and the overall mean, are kept.
+    /// </summary>
+    public static float[] ShrinkLevels(IReadOnlyList<TrainingExample> examples, double lambda)
+    {
+        if (lambda is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(lambda), lambda, "The level shrink lies in [0, 1].");
+        if (lambda == 0 || examples.Count == 0) return [.. examples.Select(e => (float)e.Target)];
+        var overall = examples.Average(e => e.Target);
+        var level = examples.GroupBy(e => e.Qid).ToDictionary(g => g.Key, g => g.Average(e => e.Target));
+        return [.. examples.Select(e => (float)(e.Target - lambda * (level[e.Qid] - overall)))];
     }
 
     /// <inheritdoc cref="StudentRecipe.MixEncoderWithBase"/>
