@@ -200,8 +200,10 @@ def main():
         return score, cuts, w
 
     for i, n in enumerate(names):
-        score, _, _ = fitted(n, [[r[i]] for r in v], [[r[i]] for r in t])
+        v_rows = [[r[i]] for r in v]
+        score, _, w = fitted(n, v_rows, [[r[i]] for r in t])
     if len(records) > 1:
+        v_rows = v
         score, _, w = fitted("least squares over all", v, t)
         print("  weights: intercept %.3f, %s" % (w[0], ", ".join(f"{n} {x:.3f}" for n, x in zip(names, w[1:]))))
         groups = [[i for i, n in enumerate(names) if n.startswith(kind)] for kind in ("cross-encoder", "bi-encoder")]
@@ -237,7 +239,7 @@ def main():
             # Does the fit's own per-query level help? Shrink it by λ on both sides; the cuts are re-learned on the
             # held-out training queries at every λ, as the labeler's are.
             vqids = [k.split("\t")[0] for k in held_out]
-            fit_v = predict(w, v)
+            fit_v = predict(w, v_rows)
             def shrunk(qs, values, lam):
                 level = per_query_means(qs, values)
                 mean = sum(values) / len(values)
