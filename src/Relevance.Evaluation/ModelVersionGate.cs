@@ -118,10 +118,13 @@ public sealed partial class ModelVersionGate(
                     .OrderByDescending(e => e.CreatedAt).FirstOrDefaultAsync(ct);
                 double value;
                 int missing;
+                double[]? interval = null;
                 if (stored is not null)
                 {
                     value = stored.PrimaryValue ?? double.NaN;
-                    missing = Metrics.AgreementReport.Parse(stored.MetricsJson).Missing;
+                    var parsed = Metrics.AgreementReport.Parse(stored.MetricsJson);
+                    missing = parsed.Missing;
+                    interval = parsed.Intervals?.GetValueOrDefault(metric);
                 }
                 else
                 {
@@ -131,10 +134,13 @@ public sealed partial class ModelVersionGate(
                         new Dictionary<string, object?> { ["model_version"] = version.Name }, ct);
                     value = row.PrimaryValue ?? double.NaN;
                     missing = report.Missing;
+                    if (report.Intervals?.TryGetValue(metric, out var i) == true) interval = [i.Low, i.High];
                     if (publish is not null) await publish.Publish(new ModelVersionEvaluated(version.Id, set.Name, metric, value), ct);
                 }
                 values.Add(value);
-                details.Add($"{set.Name} {F(value)}{(missing > 0 ? $", {missing} pairs missing" : "")}");
+                // The interval says how far a benchmark of this many queries can be trusted; the gate still compares the values.
+                var sure = interval is [var lo, var hi] && double.IsFinite(lo) && double.IsFinite(hi) ? $" (95% {F(lo)}–{F(hi)} over its queries)" : "";
+                details.Add($"{set.Name} {F(value)}{sure}{(missing > 0 ? $", {missing} pairs missing" : "")}");
             }
         }
         finally

@@ -54,6 +54,8 @@ public sealed class When_a_model_version_is_trained
         var v1 = await DecidedAsync(backend, weak.Id);
         Assert.Equal(ModelVersionStatus.Promoted, v1.Status);
         Assert.Contains("first promoted version", v1.StatusReason);
+        // The reason says how sure the figure is: its query-bootstrap interval on the benchmark.
+        Assert.Matches(@"synthetic \d\.\d{4} \(95% -?\d\.\d{4}–-?\d\.\d{4} over its queries\)", v1.StatusReason);
         Assert.NotNull(v1.PromotedAt);
 
         // Overlap matches the synthetic grades exactly: it beats the incumbent by far more than the margin.
