@@ -69,17 +69,18 @@ public sealed partial class ModelVersionGate(
 
         var incumbent = await PrimaryOnSetsAsync(promoted, sets, publish: null, ct);
         var threshold = (incumbent.Value ?? double.NaN) + Options.PromotionMargin;
+        var paired = await PairedAsync(version, promoted, sets, ct);
         if (double.IsNaN(threshold) || value >= threshold)
         {
             var why = double.IsNaN(threshold)
                 ? $"{metric} {F(value)} on {Describe(sets)}; the promoted version {promoted.Name} has no defined {metric} there"
-                : $"{metric} {F(value)} ≥ promoted {promoted.Name} {F(incumbent.Value!.Value)} + margin {F(Options.PromotionMargin)} on {Describe(sets)}";
+                : $"{metric} {F(value)} ≥ promoted {promoted.Name} {F(incumbent.Value!.Value)} + margin {F(Options.PromotionMargin)} on {Describe(sets)}{paired}";
             promoted.Status = ModelVersionStatus.Retired;
             promoted.StatusReason = $"superseded by {version.Name} ({version.Id})";
             return await DecideAsync(db, version, true, why, value, incumbent.Value, publish, ct);
         }
         return await DecideAsync(db, version, false,
-            $"{metric} {F(value)} < promoted {promoted.Name} {F(incumbent.Value!.Value)} + margin {F(Options.PromotionMargin)} on {Describe(sets)}",
+            $"{metric} {F(value)} < promoted {promoted.Name} {F(incumbent.Value!.Value)} + margin {F(Options.PromotionMargin)} on {Describe(sets)}{paired}",
             value, incumbent.Value, publish, ct);
     }
 
@@ -153,6 +154,35 @@ public sealed partial class ModelVersionGate(
         }
         return (values.Count == 0 ? null : values.Average(), string.Join("; ", details));
     }
+
+    /// <summary>
+    /// The candidate minus the promoted version on each set, paired over the same resampled queries from their stored
+    /// evaluations: whether a difference of this size could be the benchmark's queries rather than the versions.
+    /// Empty where the metric is not resampled or either evaluation predates per-query matrices.
+    /// </summary>
+    private async Task<string> PairedAsync(ModelVersion candidate, ModelVersion promoted, IReadOnlyList<BenchmarkSet> sets, CancellationToken ct)
+    {
+        var metric = Options.PrimaryMetric;
+        if (!Metrics.AgreementBootstrap.Metrics.Contains(metric) || Options.BootstrapSamples == 0) return "";
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var parts = new List<string>();
+        foreach (var set in sets)
+        {
+            async Task<Metrics.StoredMetrics?> Latest(ModelVersion v)
+            {
+                var json = await db.Evaluations.AsNoTracking()
+                    .Where(e => e.LabelerKind == LabelerKinds.Model && e.Labeler == v.Id.ToString() && e.BenchmarkSetId == set.Id && e.PrimaryMetric == metric)
+                    .OrderByDescending(e => e.CreatedAt).Select(e => e.MetricsJson).FirstOrDefaultAsync(ct);
+                return json is null ? null : Metrics.AgreementReport.Parse(json);
+            }
+            if (await Latest(candidate) is not { } a || await Latest(promoted) is not { } b) continue;
+            if (Metrics.AgreementBootstrap.Compare(a, b, Options.BootstrapSamples)?.GetValueOrDefault(metric) is not { } d || double.IsNaN(d.Interval.Low)) continue;
+            parts.Add($"{set.Name} {S(d.Observed)} (95% {S(d.Interval.Low)}–{S(d.Interval.High)}, at least as good in {d.ShareAtLeastAsGood.ToString("P0", CultureInfo.InvariantCulture)} of resamples)");
+        }
+        return parts.Count == 0 ? "" : $"; candidate − promoted, paired over the queries: {string.Join("; ", parts)}";
+    }
+
+    private static string S(double v) => v.ToString("+0.0000;−0.0000;0.0000", CultureInfo.InvariantCulture);
 
     private async Task<IRelevanceScorer> CreateScorerAsync(ModelVersion version, CancellationToken ct)
     {

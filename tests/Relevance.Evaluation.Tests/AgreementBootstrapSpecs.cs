@@ -122,6 +122,32 @@ public sealed class When_comparing_two_labelers_on_the_same_pairs
     }
 
     [Fact]
+    public void Should_give_the_same_comparison_from_two_stored_evaluations()
+    {
+        var rng = new Random(9);
+        var a = AgreementReport.Compute(Pairs);
+        var b = AgreementReport.Compute(Labelers.Relabel(Pairs, p => rng.NextDouble() < 0.3 ? rng.Next(4) : p.HumanGrade));
+        var stored = AgreementBootstrap.Compare(AgreementReport.Parse(a.ToJson()), AgreementReport.Parse(b.ToJson()));
+        Assert.NotNull(stored);
+        var live = AgreementBootstrap.Compare(a, b);
+        foreach (var metric in AgreementBootstrap.Metrics)
+        {
+            Assert.Equal(live[metric].Observed, stored![metric].Observed, 12);
+            Assert.Equal(live[metric].Interval.Low, stored[metric].Interval.Low, 12);
+            Assert.Equal(live[metric].Interval.High, stored[metric].Interval.High, 12);
+        }
+    }
+
+    [Fact]
+    public void Should_not_compare_stored_evaluations_of_different_benchmarks()
+    {
+        var a = AgreementReport.Parse(AgreementReport.Compute(Pairs).ToJson());
+        var other = AgreementReport.Parse(AgreementReport.Compute(Labelers.Noisy(30, 40, 0.5, seed: 99)).ToJson());
+        Assert.Null(AgreementBootstrap.Compare(a, other));
+        Assert.Null(AgreementBootstrap.Compare(a, a with { ConfusionByQuery = null }));
+    }
+
+    [Fact]
     public void Should_refuse_labelers_scored_on_different_pairs()
     {
         var a = AgreementReport.Compute(Pairs);

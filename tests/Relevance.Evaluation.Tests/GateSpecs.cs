@@ -64,6 +64,8 @@ public sealed class When_a_model_version_is_trained
         var v2 = await DecidedAsync(backend, strong.Id);
         Assert.Equal(ModelVersionStatus.Promoted, v2.Status);
         Assert.Contains("quadratic_kappa 1.0000 ≥ promoted v1-length", v2.StatusReason);
+        // And whether the gain could be the benchmark's queries: the paired difference over resampled queries.
+        Assert.Matches(@"candidate − promoted, paired over the queries: synthetic \+\d\.\d{4} \(95% [+−]?\d\.\d{4}–[+−]?\d\.\d{4}, at least as good in 100 % of resamples\)", v2.StatusReason);
 
         // Another length model cannot beat the overlap model: rejected, with the comparison as the reason.
         var worse = await TrainedAsync(backend, "v3-length", "length");
@@ -71,6 +73,7 @@ public sealed class When_a_model_version_is_trained
         var v3 = await DecidedAsync(backend, worse.Id);
         Assert.Equal(ModelVersionStatus.Rejected, v3.Status);
         Assert.Contains("< promoted v2-overlap 1.0000 + margin 0.0100 on synthetic", v3.StatusReason);
+        Assert.Matches(@"paired over the queries: synthetic −\d\.\d{4} \(95% ", v3.StatusReason);
         Assert.Null(v3.PromotedAt);
 
         await using var db = backend.CreateDbContext();

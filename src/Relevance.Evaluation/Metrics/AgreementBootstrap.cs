@@ -55,6 +55,33 @@ public static class AgreementBootstrap
         var qb = PerQuery.Of(b);
         if (!qa.Select(q => (q.Qid, q.Judgments)).SequenceEqual(qb.Select(q => (q.Qid, q.Judgments))) || !SameHumanGrades(a, b))
             throw new ArgumentException("The two labelers were not scored on the same judged pairs with the same human grades; a paired comparison needs both.");
+        return Differences(qa, qb, a.Get, b.Get, samples, seed, level);
+    }
+
+    /// <summary>
+    /// The same comparison from two stored evaluations (their per-query confusion matrices, NDCG and pairwise
+    /// accuracy); null where either was stored without them (before 2026-12-05) or their queries or per-query human
+    /// grade counts differ, so that they cannot be of the same benchmark.
+    /// </summary>
+    public static IReadOnlyDictionary<string, AgreementDifference>? Compare(StoredMetrics a, StoredMetrics b, int samples = DefaultSamples, int seed = DefaultSeed, double level = 0.95)
+    {
+        Check(samples, level);
+        if (PerQuery.Of(a) is not { } qa || PerQuery.Of(b) is not { } qb) return null;
+        if (!qa.Select(q => (q.Qid, HumanCounts(q.Confusion))).SequenceEqual(qb.Select(q => (q.Qid, HumanCounts(q.Confusion))))) return null;
+        return Differences(qa, qb, a.Get, b.Get, samples, seed, level);
+    }
+
+    private static (int, int, int, int) HumanCounts(int[,] c)
+    {
+        var rows = new int[Agreement.Grades];
+        for (var h = 0; h < Agreement.Grades; h++)
+        for (var l = 0; l < Agreement.Grades; l++)
+            rows[h] += c[h, l];
+        return (rows[0], rows[1], rows[2], rows[3]);
+    }
+
+    private static Dictionary<string, AgreementDifference> Differences(PerQuery[] qa, PerQuery[] qb, Func<string, double> observedA, Func<string, double> observedB, int samples, int seed, double level)
+    {
         var draws = Resample(qa.Length, samples, seed);
         var differences = Metrics.ToDictionary(m => m, _ => new List<double>(samples));
         foreach (var draw in draws)
@@ -68,7 +95,7 @@ public static class AgreementBootstrap
             }
         }
         return differences.ToDictionary(kv => kv.Key, kv => new AgreementDifference(
-            a.Get(kv.Key) - b.Get(kv.Key),
+            observedA(kv.Key) - observedB(kv.Key),
             Percentiles(kv.Value, level),
             kv.Value.Count == 0 ? double.NaN : kv.Value.Count(d => d >= 0) / (double)kv.Value.Count));
     }
@@ -108,6 +135,20 @@ public static class AgreementBootstrap
     /// <summary>What one query contributes to each metric; NaN where the query has no value (no relevant pair, one grade).</summary>
     private sealed record PerQuery(string Qid, int Judgments, int[,] Confusion, double Ndcg, double Pairwise)
     {
+        public static PerQuery[]? Of(StoredMetrics stored)
+        {
+            if (stored.ConfusionByQuery is not { Count: > 0 } byQuery) return null;
+            return byQuery.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv =>
+            {
+                if (kv.Value.Length != Agreement.Grades * Agreement.Grades) throw new InvalidDataException($"Query {kv.Key}: a confusion matrix of {kv.Value.Length} cells.");
+                var confusion = new int[Agreement.Grades, Agreement.Grades];
+                for (var i = 0; i < kv.Value.Length; i++) confusion[i / Agreement.Grades, i % Agreement.Grades] = kv.Value[i];
+                return new PerQuery(kv.Key, 0, confusion,
+                    stored.NdcgByQuery.TryGetValue(kv.Key, out var n) ? n : double.NaN,
+                    stored.PairwiseByQuery.TryGetValue(kv.Key, out var w) ? w : double.NaN);
+            }).ToArray();
+        }
+
         public static PerQuery[] Of(AgreementReport report) =>
             report.Pairs.GroupBy(p => p.Qid).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>
             {

@@ -163,6 +163,14 @@ public sealed record AgreementReport
             ["labeler_distribution"] = LabelerDistribution,
             ["ndcg_by_query"] = NdcgByQuery,
             ["pairwise_by_query"] = PairwiseByQuery,
+            // Row-major 4×4 (human × labeler) per query: what a paired comparison of two stored evaluations resamples.
+            ["confusion_by_query"] = Pairs.Where(p => p.Prediction is not null).GroupBy(p => p.Qid).OrderBy(g => g.Key, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g =>
+                {
+                    var cells = new int[Agreement.Grades * Agreement.Grades];
+                    foreach (var p in g) cells[p.HumanGrade * Agreement.Grades + p.Prediction!.Value.Grade]++;
+                    return cells;
+                }),
         };
         if (Intervals is not null) doc["intervals"] = Intervals.ToDictionary(kv => kv.Key, kv => new[] { kv.Value.Low, kv.Value.High });
         if (extra is not null) foreach (var (k, v) in extra) doc[k] = v;
@@ -194,10 +202,23 @@ public sealed record StoredMetrics
     [JsonPropertyName("human_distribution")] public int[] HumanDistribution { get; init; } = [];
     [JsonPropertyName("labeler_distribution")] public int[] LabelerDistribution { get; init; } = [];
     [JsonPropertyName("ndcg_by_query")] public Dictionary<string, double> NdcgByQuery { get; init; } = [];
+    [JsonPropertyName("pairwise_by_query")] public Dictionary<string, double> PairwiseByQuery { get; init; } = [];
+    /// <summary>Query → its row-major 4×4 confusion matrix (human × labeler); absent in evaluations stored before 2026-12-05.</summary>
+    [JsonPropertyName("confusion_by_query")] public Dictionary<string, int[]>? ConfusionByQuery { get; init; }
     /// <summary>Metric → [low, high] of its 95% query-bootstrap interval; absent in evaluations stored before intervals were computed.</summary>
     [JsonPropertyName("intervals")] public Dictionary<string, double[]>? Intervals { get; init; }
     /// <summary>Pairs scored per second while evaluating (scorers only; teachers' judgments were already stored).</summary>
     [JsonPropertyName("labels_per_second")] public double? LabelsPerSecond { get; init; }
     [JsonPropertyName("scoring_seconds")] public double? ScoringSeconds { get; init; }
     [JsonPropertyName("grade_calibration")] public string? GradeCalibration { get; init; }
+
+    /// <summary>The stored value of one of <see cref="AgreementBootstrap.Metrics"/>.</summary>
+    public double Get(string metric) => metric switch
+    {
+        "quadratic_kappa" => QuadraticKappa,
+        "alpha" => Alpha,
+        "ndcg@10" => Ndcg10,
+        "pairwise_accuracy" => PairwiseAccuracy,
+        _ => throw new ArgumentException($"No stored value of '{metric}' is compared; compared: {string.Join(", ", AgreementBootstrap.Metrics)}."),
+    };
 }
