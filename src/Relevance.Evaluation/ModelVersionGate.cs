@@ -69,7 +69,7 @@ public sealed partial class ModelVersionGate(
 
         var incumbent = await PrimaryOnSetsAsync(promoted, sets, publish: null, ct);
         var threshold = (incumbent.Value ?? double.NaN) + Options.PromotionMargin;
-        var paired = await PairedAsync(version, promoted, sets, ct);
+        var paired = Paired(candidate.Stored, incumbent.Stored, sets);
         if (double.IsNaN(threshold) || value >= threshold)
         {
             var why = double.IsNaN(threshold)
@@ -101,13 +101,17 @@ public sealed partial class ModelVersionGate(
         return sets;
     }
 
-    /// <summary>Mean primary metric of a version over the sets, reusing stored evaluations and scoring only what is missing.</summary>
-    private async Task<(double? Value, string Detail)> PrimaryOnSetsAsync(ModelVersion version, IReadOnlyList<BenchmarkSet> sets, IPublishEndpoint? publish, CancellationToken ct)
+    /// <summary>
+    /// Mean primary metric of a version over the sets, reusing stored evaluations and scoring only what is missing;
+    /// with each set's stored metrics, in the order of the sets.
+    /// </summary>
+    private async Task<(double? Value, string Detail, IReadOnlyList<Metrics.StoredMetrics> Stored)> PrimaryOnSetsAsync(ModelVersion version, IReadOnlyList<BenchmarkSet> sets, IPublishEndpoint? publish, CancellationToken ct)
     {
         var metric = Options.PrimaryMetric;
         var labeler = version.Id.ToString();
         var values = new List<double>();
         var details = new List<string>();
+        var storedMetrics = new List<Metrics.StoredMetrics>();
         IRelevanceScorer? scorer = null;
         try
         {
@@ -118,26 +122,26 @@ public sealed partial class ModelVersionGate(
                     .Where(e => e.LabelerKind == LabelerKinds.Model && e.Labeler == labeler && e.BenchmarkSetId == set.Id && e.PrimaryMetric == metric)
                     .OrderByDescending(e => e.CreatedAt).FirstOrDefaultAsync(ct);
                 double value;
-                int missing;
-                double[]? interval = null;
+                string json;
                 if (stored is not null)
                 {
                     value = stored.PrimaryValue ?? double.NaN;
-                    var parsed = Metrics.AgreementReport.Parse(stored.MetricsJson);
-                    missing = parsed.Missing;
-                    interval = parsed.Intervals?.GetValueOrDefault(metric);
+                    json = stored.MetricsJson;
                 }
                 else
                 {
                     scorer ??= await CreateScorerAsync(version, ct);
                     var benchmark = await evaluator.LoadBenchmarkAsync(set.Id.ToString(), ct);
-                    var (row, report) = await evaluator.EvaluateScorerAsync(benchmark, scorer, LabelerKinds.Model, labeler, null,
+                    var (row, _) = await evaluator.EvaluateScorerAsync(benchmark, scorer, LabelerKinds.Model, labeler, null,
                         new Dictionary<string, object?> { ["model_version"] = version.Name }, ct);
                     value = row.PrimaryValue ?? double.NaN;
-                    missing = report.Missing;
-                    if (report.Intervals?.TryGetValue(metric, out var i) == true) interval = [i.Low, i.High];
+                    json = row.MetricsJson;
                     if (publish is not null) await publish.Publish(new ModelVersionEvaluated(version.Id, set.Name, metric, value), ct);
                 }
+                var parsed = Metrics.AgreementReport.Parse(json);
+                storedMetrics.Add(parsed);
+                var missing = parsed.Missing;
+                var interval = parsed.Intervals?.GetValueOrDefault(metric);
                 values.Add(value);
                 // The interval says how far a benchmark of this many queries can be trusted; the gate still compares the values.
                 var sure = interval is [var lo, var hi] && double.IsFinite(lo) && double.IsFinite(hi) ? $" (95% {F(lo)}–{F(hi)} over its queries)" : "";
@@ -152,7 +156,7 @@ public sealed partial class ModelVersionGate(
                 case IDisposable d: d.Dispose(); break;
             }
         }
-        return (values.Count == 0 ? null : values.Average(), string.Join("; ", details));
+        return (values.Count == 0 ? null : values.Average(), string.Join("; ", details), storedMetrics);
     }
 
     /// <summary>
@@ -160,24 +164,15 @@ public sealed partial class ModelVersionGate(
     /// evaluations: whether a difference of this size could be the benchmark's queries rather than the versions.
     /// Empty where the metric is not resampled or either evaluation predates per-query matrices.
     /// </summary>
-    private async Task<string> PairedAsync(ModelVersion candidate, ModelVersion promoted, IReadOnlyList<BenchmarkSet> sets, CancellationToken ct)
+    private string Paired(IReadOnlyList<Metrics.StoredMetrics> candidate, IReadOnlyList<Metrics.StoredMetrics> promoted, IReadOnlyList<BenchmarkSet> sets)
     {
         var metric = Options.PrimaryMetric;
         if (!Metrics.AgreementBootstrap.Metrics.Contains(metric) || Options.BootstrapSamples == 0) return "";
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
         var parts = new List<string>();
-        foreach (var set in sets)
+        for (var i = 0; i < sets.Count; i++)
         {
-            async Task<Metrics.StoredMetrics?> Latest(ModelVersion v)
-            {
-                var json = await db.Evaluations.AsNoTracking()
-                    .Where(e => e.LabelerKind == LabelerKinds.Model && e.Labeler == v.Id.ToString() && e.BenchmarkSetId == set.Id && e.PrimaryMetric == metric)
-                    .OrderByDescending(e => e.CreatedAt).Select(e => e.MetricsJson).FirstOrDefaultAsync(ct);
-                return json is null ? null : Metrics.AgreementReport.Parse(json);
-            }
-            if (await Latest(candidate) is not { } a || await Latest(promoted) is not { } b) continue;
-            if (Metrics.AgreementBootstrap.Compare(a, b, Options.BootstrapSamples)?.GetValueOrDefault(metric) is not { } d || double.IsNaN(d.Interval.Low)) continue;
-            parts.Add($"{set.Name} {S(d.Observed)} (95% {S(d.Interval.Low)}–{S(d.Interval.High)}, at least as good in {d.ShareAtLeastAsGood.ToString("P0", CultureInfo.InvariantCulture)} of resamples)");
+            if (Metrics.AgreementBootstrap.Compare(candidate[i], promoted[i], Options.BootstrapSamples)?.GetValueOrDefault(metric) is not { } d || double.IsNaN(d.Interval.Low)) continue;
+            parts.Add($"{sets[i].Name} {S(d.Observed)} (95% {S(d.Interval.Low)}–{S(d.Interval.High)}, at least as good in {d.ShareAtLeastAsGood.ToString("P0", CultureInfo.InvariantCulture)} of resamples)");
         }
         return parts.Count == 0 ? "" : $"; candidate − promoted, paired over the queries: {string.Join("; ", parts)}";
     }

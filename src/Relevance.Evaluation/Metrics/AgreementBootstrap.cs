@@ -149,15 +149,13 @@ public static class AgreementBootstrap
             }).ToArray();
         }
 
-        public static PerQuery[] Of(AgreementReport report) =>
-            report.Pairs.GroupBy(p => p.Qid).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>
-            {
-                var labeled = g.Where(p => p.Prediction is not null).ToArray();
-                var confusion = Agreement.ConfusionMatrix(labeled.Select(p => p.HumanGrade).ToArray(), labeled.Select(p => p.Prediction!.Value.Grade).ToArray());
-                return new PerQuery(g.Key, g.Count(), confusion,
-                    report.NdcgByQuery.TryGetValue(g.Key, out var n) ? n : double.NaN,
-                    report.PairwiseByQuery.TryGetValue(g.Key, out var w) ? w : double.NaN);
-            }).ToArray();
+        public static PerQuery[] Of(AgreementReport report)
+        {
+            var judgments = report.Pairs.CountBy(p => p.Qid).ToDictionary();
+            return [.. report.ConfusionByQuery().Select(kv => new PerQuery(kv.Key, judgments[kv.Key], kv.Value,
+                report.NdcgByQuery.TryGetValue(kv.Key, out var n) ? n : double.NaN,
+                report.PairwiseByQuery.TryGetValue(kv.Key, out var w) ? w : double.NaN))];
+        }
 
         public static Dictionary<string, double> Evaluate(PerQuery[] queries, int[] draw)
         {

@@ -130,6 +130,18 @@ public sealed record AgreementReport
         return d;
     }
 
+    /// <summary>Each query's confusion matrix (human × labeler) over its labeled pairs, in ordinal query order.</summary>
+    internal SortedDictionary<string, int[,]> ConfusionByQuery()
+    {
+        var byQuery = new SortedDictionary<string, int[,]>(StringComparer.Ordinal);
+        foreach (var query in Pairs.GroupBy(p => p.Qid))
+        {
+            var labeled = query.Where(p => p.Prediction is not null).ToArray();
+            byQuery[query.Key] = Agreement.ConfusionMatrix([.. labeled.Select(p => p.HumanGrade)], [.. labeled.Select(p => p.Prediction!.Value.Grade)]);
+        }
+        return byQuery;
+    }
+
     /// <summary>NaN is written as the string "NaN" (never as 0): an undefined κ stays visibly undefined.</summary>
     public static readonly JsonSerializerOptions JsonOptions = new()
     {
@@ -164,13 +176,8 @@ public sealed record AgreementReport
             ["ndcg_by_query"] = NdcgByQuery,
             ["pairwise_by_query"] = PairwiseByQuery,
             // Row-major 4×4 (human × labeler) per query: what a paired comparison of two stored evaluations resamples.
-            ["confusion_by_query"] = Pairs.Where(p => p.Prediction is not null).GroupBy(p => p.Qid).OrderBy(g => g.Key, StringComparer.Ordinal)
-                .ToDictionary(g => g.Key, g =>
-                {
-                    var cells = new int[Agreement.Grades * Agreement.Grades];
-                    foreach (var p in g) cells[p.HumanGrade * Agreement.Grades + p.Prediction!.Value.Grade]++;
-                    return cells;
-                }),
+            ["confusion_by_query"] = ConfusionByQuery().Where(kv => kv.Value.Cast<int>().Any(c => c > 0))
+                .ToDictionary(kv => kv.Key, kv => kv.Value.Cast<int>().ToArray()),
         };
         if (Intervals is not null) doc["intervals"] = Intervals.ToDictionary(kv => kv.Key, kv => new[] { kv.Value.Low, kv.Value.High });
         if (extra is not null) foreach (var (k, v) in extra) doc[k] = v;

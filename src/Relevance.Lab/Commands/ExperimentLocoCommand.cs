@@ -1,7 +1,7 @@
-using Relevance.Evaluation.Metrics;
 using System.ComponentModel;
 using Relevance.Cli;
 using Relevance.Cli.Commands;
+using Relevance.Evaluation.Metrics;
 using Relevance.Experiments.Collections;
 using Relevance.Experiments.Loco;
 using Spectre.Console;
