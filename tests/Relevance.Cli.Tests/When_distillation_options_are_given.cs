@@ -50,6 +50,17 @@ public sealed class When_distillation_options_are_given
     }
 
     [Fact]
+    public void Should_train_on_a_share_of_the_queries_as_the_stage_does_and_keep_one_out_of_the_fingerprint()
+    {
+        var cli = new DistillCommand.Settings { PairwiseWeight = 0, QueryFraction = 0.25, Companion = "bi-encoder" }.ToOptions();
+        var stage = TrainingJobRunner.ParseParameters("""{"pairwiseWeight": "0", "queryFraction": "0.25", "companion": "bi-encoder"}""");
+        Assert.Equal(stage, cli);
+        Assert.Equal(0.25, cli.CompanionOptions().QueryFraction);
+        Assert.Equal(new DistillationOptions(), new DistillCommand.Settings { QueryFraction = 1 }.ToOptions());
+        Assert.False(new DistillationSettings { QueryFraction = 0 }.Validate().Successful);
+    }
+
+    [Fact]
     public void Should_leave_every_default_to_DistillationOptions_when_nothing_is_given() =>
         Assert.Equal(new DistillationOptions(), new DistillCommand.Settings().ToOptions());
 

@@ -156,6 +156,16 @@ public sealed record DistillationOptions
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public double? LevelShrink { get; init; }
 
+    /// <summary>
+    /// The share of the training queries (after the held-out queries are set aside, which stay the same) whose pairs are
+    /// trained on, drawn by <see cref="Seed"/>: a learning curve over the number of training queries, which is what the
+    /// students lack (docs/experiments/leave-one-collection-out.md). Null (1): every training query, and left out of the
+    /// serialised options (fingerprints).
+    /// </summary>
+    [Range(0.01, 1.0)]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public double? QueryFraction { get; init; }
+
     /// <summary>The companion's own options: the bi-encoder recipe with its pointwise term, the tuned weight chosen on held-out queries, its own rate.</summary>
     public DistillationOptions CompanionOptions() => this with
     {

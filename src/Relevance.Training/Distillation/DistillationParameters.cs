@@ -58,7 +58,8 @@ public static class DistillationParameters
             "companion" => o with { Companion = v.ToLowerInvariant() is "none" or "" ? null : DistillationRecipes.Parse(v) == DistillationRecipe.BiEncoderPairwise ? "bi-encoder" : throw new FormatException("the companion is a bi-encoder (or none)") },
             "companionlr" or "companion-lr" or "companionlearningrate" => o with { CompanionLearningRate = double.Parse(v, CultureInfo.InvariantCulture) },
             "levelshrink" or "level-shrink" => o with { LevelShrink = double.Parse(v, CultureInfo.InvariantCulture) is var l && l == 0 ? null : l },
+            "queryfraction" or "query-fraction" => o with { QueryFraction = double.Parse(v, CultureInfo.InvariantCulture) is var f && f == 1 ? null : f },
             "calibration" => throw new ArgumentException("Training parameter 'calibration' is gone: grades are pointwise, cut at the version's fixed thresholds (grading each label job at the teacher's shares made a job's grades depend on its other pairs)."),
-            _ => throw new ArgumentException($"Unknown training parameter '{key}' (known: epochs, maxLength, batchSize, lr, seed, validationFraction, patience, freezeWordEmbeddings, threads, baseModel, recipe, tunedWeight, pairwiseWeight, pointwiseWeight, dropout, trainingPrecision, head, companion, companionLr, levelShrink)."),
+            _ => throw new ArgumentException($"Unknown training parameter '{key}' (known: epochs, maxLength, batchSize, lr, seed, validationFraction, patience, freezeWordEmbeddings, threads, baseModel, recipe, tunedWeight, pairwiseWeight, pointwiseWeight, dropout, trainingPrecision, head, companion, companionLr, levelShrink, queryFraction)."),
         };
 }

@@ -105,6 +105,20 @@ public sealed class DistillationTrainer
         return (examples.Where(e => !held.Contains(e.Qid)).ToList(), examples.Where(e => held.Contains(e.Qid)).ToList());
     }
 
+    /// <summary>
+    /// The pairs of a seeded <paramref name="fraction"/> of the queries (at least one), each query whole
+    /// (<see cref="DistillationOptions.QueryFraction"/>). The draw is its own shuffle, so the held-out split is untouched.
+    /// </summary>
+    public static List<TrainingExample> KeepQueries(List<TrainingExample> examples, double fraction, int seed)
+    {
+        if (fraction is <= 0 or > 1) throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "The share of training queries lies in (0, 1].");
+        if (fraction == 1) return examples;
+        var qids = examples.Select(e => e.Qid).Distinct().Order(StringComparer.Ordinal).ToArray();
+        new Random(seed + 104729).Shuffle(qids);
+        var kept = qids.Take(Math.Max(1, (int)Math.Round(qids.Length * fraction))).ToHashSet();
+        return examples.Where(e => kept.Contains(e.Qid)).ToList();
+    }
+
     /// <param name="onMix">Bi-encoder: called with the model at each mix weight tried and the thresholds calibrated for it on the held-out queries (for experiments that score every mix).</param>
     /// <param name="initialWeights">A saved student of this recipe to continue from (adapting a distilled model to new queries) instead of the base.</param>
     public DistillationResult Train(IReadOnlyList<TrainingExample> examples, string? checkpointDir = null,
@@ -117,6 +131,7 @@ public sealed class DistillationTrainer
                 throw new ArgumentException($"Pair {e.Qid}/{e.Pid} has target {e.Target}; teacher grades are 0–3.", nameof(examples));
 
         var (train, validation) = SplitByQuery(examples, _options.ValidationFraction, _options.Seed);
+        train = KeepQueries(train, _options.QueryFraction ?? 1, _options.Seed);
         var trainInputs = _recipe.Encode(train);
         var validationInputs = _recipe.Encode(validation);
         var trainTargets = ShrinkLevels(train, _options.LevelShrink ?? 0);
