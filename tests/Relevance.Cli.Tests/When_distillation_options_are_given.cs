@@ -1,3 +1,4 @@
+using System.Globalization;
 using Relevance.Cli.Commands;
 using Relevance.Training.Distillation;
 using Relevance.Training.Stage;
@@ -37,28 +38,30 @@ public sealed class When_distillation_options_are_given
         Assert.Equal((1.2e-4, 6e-5), (cli.LearningRate, cli.CompanionOptions().LearningRate));
     }
 
-    [Fact]
-    public void Should_shrink_query_levels_as_the_stage_does_and_keep_zero_out_of_the_fingerprint()
+    // Opt-in recipe options, each off at one value: given to the CLI or to the stage they parse alike, the companion
+    // inherits them, and "off" is the options of not giving them, so students trained before the option keep their keys.
+    [Theory]
+    [InlineData("levelShrink", 0.5, 0.0, 1.5)]
+    [InlineData("queryFraction", 0.25, 1.0, 0.0)]
+    public void Should_parse_an_opt_in_recipe_option_as_the_stage_does_and_keep_its_off_value_out_of_the_fingerprint(string name, double value, double off, double invalid)
     {
-        var cli = new DistillCommand.Settings { PairwiseWeight = 0, LevelShrink = 0.5, Companion = "bi-encoder" }.ToOptions();
-        var stage = TrainingJobRunner.ParseParameters("""{"pairwiseWeight": "0", "levelShrink": "0.5", "companion": "bi-encoder"}""");
+        var cli = Given(name, value, pairwiseWeight: 0, companion: "bi-encoder").ToOptions();
+        var stage = TrainingJobRunner.ParseParameters(
+            $$"""{"pairwiseWeight": "0", "{{name}}": "{{value.ToString(CultureInfo.InvariantCulture)}}", "companion": "bi-encoder"}""");
         Assert.Equal(stage, cli);
-        Assert.Equal(0.5, cli.CompanionOptions().LevelShrink);
-        // 0 is "off": the same options as not giving it, so students trained before the option keep their keys.
-        Assert.Equal(new DistillationOptions(), new DistillCommand.Settings { LevelShrink = 0 }.ToOptions());
-        Assert.False(new DistillationSettings { LevelShrink = 1.5 }.Validate().Successful);
+        Assert.Equal(value, Read(name, cli.CompanionOptions()));
+        Assert.Equal(new DistillationOptions(), Given(name, off).ToOptions());
+        Assert.False(Given(name, invalid).Validate().Successful);
     }
 
-    [Fact]
-    public void Should_train_on_a_share_of_the_queries_as_the_stage_does_and_keep_one_out_of_the_fingerprint()
+    private static DistillCommand.Settings Given(string name, double value, double? pairwiseWeight = null, string? companion = null) => name switch
     {
-        var cli = new DistillCommand.Settings { PairwiseWeight = 0, QueryFraction = 0.25, Companion = "bi-encoder" }.ToOptions();
-        var stage = TrainingJobRunner.ParseParameters("""{"pairwiseWeight": "0", "queryFraction": "0.25", "companion": "bi-encoder"}""");
-        Assert.Equal(stage, cli);
-        Assert.Equal(0.25, cli.CompanionOptions().QueryFraction);
-        Assert.Equal(new DistillationOptions(), new DistillCommand.Settings { QueryFraction = 1 }.ToOptions());
-        Assert.False(new DistillationSettings { QueryFraction = 0 }.Validate().Successful);
-    }
+        "levelShrink" => new() { LevelShrink = value, PairwiseWeight = pairwiseWeight, Companion = companion },
+        "queryFraction" => new() { QueryFraction = value, PairwiseWeight = pairwiseWeight, Companion = companion },
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
+    };
+
+    private static double? Read(string name, DistillationOptions options) => name == "levelShrink" ? options.LevelShrink : options.QueryFraction;
 
     [Fact]
     public void Should_leave_every_default_to_DistillationOptions_when_nothing_is_given() =>
