@@ -19,13 +19,13 @@ import sys
 import tempfile
 
 
-def label(cli, model, pairs, work, name):
+def label(cli, model, pairs, work, name, options=()):
     src = os.path.join(work, name + ".jsonl")
     out = os.path.join(work, name + "-labels.jsonl")
     with open(src, "w", encoding="utf-8") as f:
         for p in pairs:
             f.write(json.dumps({k: p[k] for k in ("qid", "query", "pid", "passage")}) + "\n")
-    subprocess.run(cli + ["label", "--model", model, "--input", src, "--output", out], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(cli + ["label", "--model", model, "--input", src, "--output", out, *options], check=True, stdout=subprocess.DEVNULL)
     with open(out, encoding="utf-8") as f:
         return {(r["qid"], r["pid"]): (r["grade"], r["score"]) for r in map(json.loads, f)}
 

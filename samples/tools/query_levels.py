@@ -30,9 +30,11 @@ import math
 import os
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
+
+from job_composition import label, shares
+from loco_students import per_query_means
 
 # The project's BM25 baseline drops a longer list; these are enough for query-term statistics.
 STOP = set("a an and are as at be by for from has he in is it its of on that the to was were will with what how who why "
@@ -79,16 +81,15 @@ def terms(a):
                 statistics.fmean(math.log1p(df[x]) for x in t)]
 
     def report(name, rows, scores, reference):
-        by = collections.defaultdict(list)
-        for r in rows:
-            key = f"{r['qid']}\t{r['pid']}"
-            if key in scores:
-                by[r["qid"]].append((scores[key], reference(r, key), r["query"]))
-        qids = sorted(by)
-        level = [statistics.fmean(s for s, _, _ in by[q]) for q in qids]
-        ref = [statistics.fmean(g for _, g, _ in by[q]) for q in qids]
+        scored = [(r, f"{r['qid']}\t{r['pid']}") for r in rows if f"{r['qid']}\t{r['pid']}" in scores]
+        pair_qids = [r["qid"] for r, _ in scored]
+        own = per_query_means(pair_qids, [scores[k] for _, k in scored])
+        theirs = per_query_means(pair_qids, [reference(r, k) for r, k in scored])
+        text = {r["qid"]: r["query"] for r, _ in scored}
+        qids = sorted(own)
+        level, ref = [own[q] for q in qids], [theirs[q] for q in qids]
         gap = [r - s for r, s in zip(z(ref), z(level))]
-        feats = [features(by[q][0][2]) for q in qids]
+        feats = [features(text[q]) for q in qids]
         print(f"{name}: {len(qids)} queries, r(student level, reference level) {pearson(level, ref):+.2f}")
         for i, label in enumerate(["terms unseen in training text", "terms seen < 3 times", "mean log document frequency"]):
             f = [row[i] for row in feats]
@@ -128,41 +129,27 @@ def bm25_neighbours(rows, k):
     return out
 
 
-def label(cli, model, precision, pairs, work, name):
-    src, dst = os.path.join(work, name + ".jsonl"), os.path.join(work, name + "-labels.jsonl")
-    with open(src, "w", encoding="utf-8") as f:
-        for p in pairs:
-            f.write(json.dumps({k: p[k] for k in ("qid", "query", "pid", "passage")}) + "\n")
-    subprocess.run(cli + ["label", "--model", model, "--input", src, "--output", dst, "--precision", precision],
-                   check=True, stdout=subprocess.DEVNULL)
-    with open(dst, encoding="utf-8") as f:
-        return [r["grade"] for r in map(json.loads, f)]
-
-
-def shares(grades):
-    c = collections.Counter(grades)
-    return " / ".join(f"{c[g] / max(1, len(grades)):.3f}" for g in range(4))
-
-
 def neighbours(a):
     rows = read_pairs(a.collection)
     cross = bm25_neighbours(rows, a.k)
     zeros = [r for r in rows if r.get("grade") == 0]
     with tempfile.TemporaryDirectory() as work:
-        cross_grades = label(a.cli.split(), a.model, a.precision, cross, work, "neighbours")
-        zero_grades = label(a.cli.split(), a.model, a.precision, zeros, work, "pool-zeros")
+        options = ["--precision", a.precision]
+        cross_labels = label(a.cli.split(), a.model, cross, work, "neighbours", options)
+        zero_labels = label(a.cli.split(), a.model, zeros, work, "pool-zeros", options)
+    zero_keys = [(r["qid"], r["pid"]) for r in zeros]
     rows_out = [("grade shares", "0 / 1 / 2 / 3"),
-                (f"other queries' passages BM25 ranks highest ({len(cross)} pairs, {a.k} a query)", shares(cross_grades)),
-                (f"the query's own pool, the assessors' grade 0 ({len(zeros)} pairs)", shares(zero_grades))]
+                (f"other queries' passages BM25 ranks highest ({len(cross)} pairs, {a.k} a query)", shares(cross_labels, list(cross_labels))),
+                (f"the query's own pool, the assessors' grade 0 ({len(zeros)} pairs)", shares(zero_labels, zero_keys))]
     if a.teacher:
         teacher = {}
         with open(a.teacher, encoding="utf-8") as f:
             for line in f:
                 if line.strip():
                     qid, _, pid, grade = line.split()[:4]
-                    teacher[(qid, pid)] = int(grade)
-        known = [teacher[(r["qid"], r["pid"])] for r in zeros if (r["qid"], r["pid"]) in teacher]
-        rows_out.append((f"  the teacher on those pairs ({len(known)} graded)", shares(known)))
+                    teacher[(qid, pid)] = (int(grade), None)
+        known = [k for k in zero_keys if k in teacher]
+        rows_out.append((f"  the teacher on those pairs ({len(known)} graded)", shares(teacher, known) if known else "none graded"))
     for name, value in rows_out:
         print(f"{name:68s} {value}")
     return 0

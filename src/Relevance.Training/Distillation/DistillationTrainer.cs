@@ -98,10 +98,7 @@ public sealed class DistillationTrainer
     /// <summary>Splits by query (never by pair): pairs of one query share it, so a pair split leaks.</summary>
     public static (List<TrainingExample> Train, List<TrainingExample> Validation) SplitByQuery(IReadOnlyList<TrainingExample> examples, double fraction, int seed)
     {
-        var qids = examples.Select(e => e.Qid).Distinct().Order(StringComparer.Ordinal).ToArray();
-        new Random(seed).Shuffle(qids);
-        var take = qids.Length < 2 || fraction <= 0 ? 0 : Math.Clamp((int)Math.Round(qids.Length * fraction), 1, qids.Length - 1);
-        var held = qids.Take(take).ToHashSet();
+        var held = DrawQueries(examples, seed, n => n < 2 || fraction <= 0 ? 0 : Math.Clamp((int)Math.Round(n * fraction), 1, n - 1));
         return (examples.Where(e => !held.Contains(e.Qid)).ToList(), examples.Where(e => held.Contains(e.Qid)).ToList());
     }
 
@@ -113,10 +110,16 @@ public sealed class DistillationTrainer
     {
         if (fraction is <= 0 or > 1) throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "The share of training queries lies in (0, 1].");
         if (fraction == 1) return examples;
-        var qids = examples.Select(e => e.Qid).Distinct().Order(StringComparer.Ordinal).ToArray();
-        new Random(seed + 104729).Shuffle(qids);
-        var kept = qids.Take(Math.Max(1, (int)Math.Round(qids.Length * fraction))).ToHashSet();
+        var kept = DrawQueries(examples, seed + 104729, n => Math.Max(1, (int)Math.Round(n * fraction)));
         return examples.Where(e => kept.Contains(e.Qid)).ToList();
+    }
+
+    /// <summary>The first <paramref name="count"/>(number of queries) query ids of a seeded shuffle, taken from their ordinal order so that the pairs' order does not matter.</summary>
+    private static HashSet<string> DrawQueries(IReadOnlyList<TrainingExample> examples, int seed, Func<int, int> count)
+    {
+        var qids = examples.Select(e => e.Qid).Distinct().Order(StringComparer.Ordinal).ToArray();
+        new Random(seed).Shuffle(qids);
+        return qids.Take(count(qids.Length)).ToHashSet();
     }
 
     /// <param name="onMix">Bi-encoder: called with the model at each mix weight tried and the thresholds calibrated for it on the held-out queries (for experiments that score every mix).</param>
