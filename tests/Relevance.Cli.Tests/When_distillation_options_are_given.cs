@@ -51,7 +51,7 @@ public sealed class When_distillation_options_are_given
         Assert.Equal(stage, cli);
         Assert.Equal(value, Read(name, cli.CompanionOptions()));
         Assert.Equal(new DistillationOptions(), Given(name, off).ToOptions());
-        Assert.False(Given(name, invalid).Validate().Successful);
+        Assert.Contains("Invalid training parameters", Assert.Throws<ArgumentException>(() => Given(name, invalid).ToOptions()).Message);
     }
 
     private static DistillCommand.Settings Given(string name, double value, double? pairwiseWeight = null, string? companion = null) => name switch
@@ -62,6 +62,20 @@ public sealed class When_distillation_options_are_given
     };
 
     private static double? Read(string name, DistillationOptions options) => name == "levelShrink" ? options.LevelShrink : options.QueryFraction;
+
+    [Fact]
+    public void Should_parse_the_grade_loss_as_the_stage_does_keep_mse_out_of_the_fingerprint_and_leave_it_to_the_cross_encoder()
+    {
+        var cli = new DistillCommand.Settings { PairwiseWeight = 0, GradeLoss = "Ordinal", Companion = "bi-encoder" }.ToOptions();
+        var stage = TrainingJobRunner.ParseParameters("""{"pairwiseWeight": "0", "gradeLoss": "ordinal", "companion": "bi-encoder"}""");
+        Assert.Equal(stage, cli);
+        Assert.Equal(GradeLosses.OrdinalName, cli.GradeLoss);
+        // The bi-encoder companion keeps its own pointwise term.
+        Assert.Null(cli.CompanionOptions().GradeLoss);
+        Assert.Equal(new DistillationOptions(), new DistillCommand.Settings { GradeLoss = "mse" }.ToOptions());
+        Assert.Contains("known grade losses", new DistillationSettings { GradeLoss = "hinge" }.Validate().Message);
+        Assert.Contains("gradeLoss is the cross-encoder's", new DistillationSettings { GradeLoss = "ordinal", Recipe = "bi-encoder" }.Validate().Message);
+    }
 
     [Fact]
     public void Should_leave_every_default_to_DistillationOptions_when_nothing_is_given() =>

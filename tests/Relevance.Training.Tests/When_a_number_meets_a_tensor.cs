@@ -21,7 +21,7 @@ public sealed class When_a_number_meets_a_tensor
         UnderCollections(() =>
         {
             using var scope = NewDisposeScope();
-            var x = t.Over(4.0).Times(2.0).Plus(1.0).Plus(t).Minus(t).AtLeast(0.0).Softplus();
+            var x = t.Over(4.0).Times(2.0).Plus(1.0).Plus(t).Minus(t).AtLeast(0.0).AtMost(9.0).Softplus();
             Assert.Equal(Math.Log(1 + Math.Exp(1.5)), x[0].item<float>(), 5);
         });
     }

@@ -31,6 +31,7 @@ public class DistillationSettings : CommandSettings
     [CommandOption("--companion-lr <RATE>")] [Description("The companion's peak learning rate (default 3e-5, whatever --lr is: the bi-encoder did not gain from the cross-encoder's higher rate)")] public double? CompanionLearningRate { get; init; }
     [CommandOption("--level-shrink <L>")] [Description("Pull each training query's teacher grades toward the overall mean by L × the query's offset (0–1; default 0): the student learns less of a query's grade level, which ~100 training queries cannot teach")] public double? LevelShrink { get; init; }
     [CommandOption("--query-fraction <F>")] [Description("Train on this share of the training queries, drawn by --seed; the held-out queries stay the same (0.01–1; default 1): for learning curves over the number of queries")] public double? QueryFraction { get; init; }
+    [CommandOption("--grade-loss <LOSS>")] [Description("cross-encoder: the pointwise loss on the teacher grade: mse (default) or ordinal (a logistic loss on each cut between grades)")] public string? GradeLoss { get; init; }
     [CommandOption("--head <SET>")] [Description("cross-encoder: features a linear head weighs beside the student's score, fitted on the held-out queries: none (default), lexical, cosines or cosines+lexical")] public string? Head { get; init; }
 
     /// <summary>The options given, by the training stage's parameter names, parsed by the one parser.</summary>
@@ -42,7 +43,7 @@ public class DistillationSettings : CommandSettings
             ["validationFraction"] = ValidationFraction, ["threads"] = Threads,
             ["freezeWordEmbeddings"] = TrainWordEmbeddings ? false : FreezeWordEmbeddings ? true : null,
             ["recipe"] = Recipe, ["dropout"] = Dropout, ["pairwiseWeight"] = PairwiseWeight, ["pointwiseWeight"] = PointwiseWeight,
-            ["trainingPrecision"] = TrainingPrecision, ["tunedWeight"] = TunedWeight, ["baseModel"] = Base, ["head"] = Head, ["companion"] = Companion, ["companionLr"] = CompanionLearningRate, ["levelShrink"] = LevelShrink, ["queryFraction"] = QueryFraction,
+            ["trainingPrecision"] = TrainingPrecision, ["tunedWeight"] = TunedWeight, ["baseModel"] = Base, ["head"] = Head, ["companion"] = Companion, ["companionLr"] = CompanionLearningRate, ["levelShrink"] = LevelShrink, ["queryFraction"] = QueryFraction, ["gradeLoss"] = GradeLoss,
         };
         return DistillationParameters.Parse(given.Where(kv => kv.Value is not null)
             .Select(kv => KeyValuePair.Create(kv.Key, Convert.ToString(kv.Value, CultureInfo.InvariantCulture)!)));

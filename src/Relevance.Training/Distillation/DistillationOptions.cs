@@ -166,11 +166,22 @@ public sealed record DistillationOptions
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public double? QueryFraction { get; init; }
 
+    /// <summary>
+    /// Cross-encoder: the pointwise loss on the teacher grade. Null (<c>mse</c>): squared error, as every student before
+    /// it; <c>ordinal</c>: the all-threshold logistic loss over the three cuts between grades (<see cref="GradeLosses.Ordinal"/>),
+    /// which orders grades without asking for their distances, and bounds what one noisy grade at the ends can cost.
+    /// The scores stay one number per pair, cut at thresholds fitted on the held-out queries as for MSE.
+    /// Unset or <c>mse</c>, it is left out of the serialised options (fingerprints).
+    /// </summary>
+    [RegularExpression("ordinal")]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? GradeLoss { get; init; }
+
     /// <summary>The companion's own options: the bi-encoder recipe with its pointwise term, the tuned weight chosen on held-out queries, its own rate.</summary>
     public DistillationOptions CompanionOptions() => this with
     {
         Recipe = DistillationRecipe.BiEncoderPairwise, PointwiseWeight = 1, TunedWeight = null, Head = HeadFeatureSets.None, Companion = null,
-        LearningRate = CompanionLearningRate ?? DefaultLearningRate, CompanionLearningRate = null,
+        LearningRate = CompanionLearningRate ?? DefaultLearningRate, CompanionLearningRate = null, GradeLoss = null,
     };
 }
 

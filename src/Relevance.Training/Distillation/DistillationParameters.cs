@@ -30,6 +30,8 @@ public static class DistillationParameters
             throw new ArgumentException("Invalid training parameters: " + string.Join("; ", errors.Select(e => e.ErrorMessage)));
         if (o.Companion is not null && (o.Recipe != DistillationRecipe.CrossEncoderMse || o.Head != HeadFeatureSets.None))
             throw new ArgumentException("Invalid training parameters: a companion goes beside a cross-encoder without another head (recipe cross-encoder, head none).");
+        if (o.GradeLoss is not null && o.Recipe != DistillationRecipe.CrossEncoderMse)
+            throw new ArgumentException("Invalid training parameters: gradeLoss is the cross-encoder's (the bi-encoder's pointwise term is its pointwiseWeight).");
         if (o.CompanionLearningRate is not null && o.Companion is null)
             throw new ArgumentException("Invalid training parameters: companionLr without a companion.");
         return o;
@@ -59,7 +61,8 @@ public static class DistillationParameters
             "companionlr" or "companion-lr" or "companionlearningrate" => o with { CompanionLearningRate = double.Parse(v, CultureInfo.InvariantCulture) },
             "levelshrink" or "level-shrink" => o with { LevelShrink = double.Parse(v, CultureInfo.InvariantCulture) is var l && l == 0 ? null : l },
             "queryfraction" or "query-fraction" => o with { QueryFraction = double.Parse(v, CultureInfo.InvariantCulture) is var f && f == 1 ? null : f },
+            "gradeloss" or "grade-loss" => o with { GradeLoss = v.ToLowerInvariant() switch { GradeLosses.Mse => null, GradeLosses.OrdinalName => GradeLosses.OrdinalName, _ => throw new FormatException($"known grade losses: {string.Join(", ", GradeLosses.Names)}") } },
             "calibration" => throw new ArgumentException("Training parameter 'calibration' is gone: grades are pointwise, cut at the version's fixed thresholds (grading each label job at the teacher's shares made a job's grades depend on its other pairs)."),
-            _ => throw new ArgumentException($"Unknown training parameter '{key}' (known: epochs, maxLength, batchSize, lr, seed, validationFraction, patience, freezeWordEmbeddings, threads, baseModel, recipe, tunedWeight, pairwiseWeight, pointwiseWeight, dropout, trainingPrecision, head, companion, companionLr, levelShrink, queryFraction)."),
+            _ => throw new ArgumentException($"Unknown training parameter '{key}' (known: epochs, maxLength, batchSize, lr, seed, validationFraction, patience, freezeWordEmbeddings, threads, baseModel, recipe, tunedWeight, pairwiseWeight, pointwiseWeight, dropout, trainingPrecision, head, companion, companionLr, levelShrink, queryFraction, gradeLoss)."),
         };
 }

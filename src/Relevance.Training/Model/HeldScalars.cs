@@ -29,6 +29,8 @@ public static class HeldScalars
 
     public static Tensor AtLeast(this Tensor t, double value) => Held(value, t.clamp_min);
 
+    public static Tensor AtMost(this Tensor t, double value) => Held(value, t.clamp_max);
+
     public static Tensor FillWith(this Tensor t, double value) => Held(value, t.fill_);
 
     /// <summary>ln(1 + e^x), written with operations that take no number (TorchSharp's softplus makes its beta and threshold on the fly).</summary>
