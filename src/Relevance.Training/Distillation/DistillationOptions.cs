@@ -171,8 +171,9 @@ public sealed record DistillationOptions
     /// it; <c>ordinal</c>: the all-threshold logistic loss over the three cuts between grades (<see cref="GradeLosses.Ordinal"/>),
     /// which orders grades without asking for their distances, and bounds what one noisy grade at the ends can cost.
     /// The scores stay one number per pair, cut at thresholds fitted on the held-out queries as for MSE. Measured leaving
-    /// each TREC DL collection out (MSE cross-encoder, one seed): κ_quad with the assessors −0.011 on DL19 dev, +0.011 on
-    /// DL20, +0.020 on DL21, and −0.004 beside the pair's bi-encoder on DL19 dev: within the seed spread, so not the
+    /// each TREC DL collection out (against the pair's MSE cross-encoder, one seed): κ_quad with the assessors −0.011 on
+    /// DL19 dev, +0.011 on DL20, +0.020 on DL21 alone, and −0.004 (DL19 dev) and +0.003 (DL20) beside the pair's
+    /// bi-encoder: within the seed spread, so not the
     /// default (docs/experiments/leave-one-collection-out.md). Unset or <c>mse</c>, it is left out of the serialised
     /// options (fingerprints).
     /// </summary>
